@@ -1,0 +1,264 @@
+/* buf — see buf.h. */
+#include "buf.h"
+#include "err.h"
+
+#include <openssl/crypto.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char tfa__buf_empty[1];
+
+static void
+oom(size_t n)
+{
+	fprintf(stderr, "tfauth: out of memory allocating %zu bytes\n", n);
+	abort();
+}
+
+void *
+tfa_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom(n);
+	return p;
+}
+
+void *
+tfa_xcalloc(size_t nmemb, size_t size)
+{
+	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+	if (!p)
+		oom(nmemb * size);
+	return p;
+}
+
+void *
+tfa_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		oom(n);
+	return q;
+}
+
+void *
+tfa_xgrow(void *p, size_t *alloc, size_t want, size_t size)
+{
+	size_t n = *alloc;
+
+	if (want <= n)
+		return p;
+	n = n < 8 ? 8 : n;
+	while (n < want) {
+		if (n > SIZE_MAX / 2)
+			oom(SIZE_MAX);
+		n *= 2;
+	}
+	if (n > SIZE_MAX / size)
+		oom(SIZE_MAX);
+	p = tfa_xrealloc(p, n * size);
+	*alloc = n;
+	return p;
+}
+
+char *
+tfa_xstrdup(const char *s)
+{
+	return tfa_xstrndup(s, strlen(s));
+}
+
+char *
+tfa_xstrndup(const char *s, size_t n)
+{
+	char *p = tfa_xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void
+tfa_buf_init(struct tfa_buf *b, size_t cap)
+{
+	b->ptr = tfa__buf_empty;
+	b->len = 0;
+	b->alloc = 0;
+	b->cap = cap ? cap : TFA_BUF_DEFAULT_CAP;
+	b->secret = 0;
+}
+
+void
+tfa_buf_init_secret(struct tfa_buf *b, size_t cap)
+{
+	tfa_buf_init(b, cap);
+	b->secret = 1;
+}
+
+void
+tfa_buf_dispose(struct tfa_buf *b)
+{
+	if (b->alloc) {
+		if (b->secret)
+			OPENSSL_cleanse(b->ptr, b->alloc);
+		free(b->ptr);
+	}
+	b->ptr = tfa__buf_empty;
+	b->len = 0;
+	b->alloc = 0;
+}
+
+void
+tfa_buf_reset(struct tfa_buf *b)
+{
+	if (b->alloc) {
+		if (b->secret)
+			OPENSSL_cleanse(b->ptr, b->len);
+		b->ptr[0] = '\0';
+	}
+	b->len = 0;
+}
+
+int
+tfa_buf_grow(struct tfa_buf *b, size_t n)
+{
+	size_t want, nalloc;
+	char *p;
+
+	if (n > b->cap || b->len > b->cap - n)
+		return TFA_ETOOBIG;
+	want = b->len + n + 1;
+	if (want <= b->alloc)
+		return 0;
+	nalloc = b->alloc < 64 ? 64 : b->alloc;
+	while (nalloc < want)
+		nalloc = nalloc > SIZE_MAX / 2 ? want : nalloc * 2;
+	if (nalloc > b->cap + 1)
+		nalloc = want > b->cap + 1 ? want : b->cap + 1;
+	if (b->secret) {
+		/* realloc could leave a copy of the secret behind: move it by hand. */
+		p = tfa_xmalloc(nalloc);
+		memcpy(p, b->ptr, b->len + 1);
+		if (b->alloc) {
+			OPENSSL_cleanse(b->ptr, b->alloc);
+			free(b->ptr);
+		}
+	} else {
+		p = b->alloc ? tfa_xrealloc(b->ptr, nalloc) : tfa_xmalloc(nalloc);
+		if (!b->alloc)
+			p[0] = '\0';
+	}
+	b->ptr = p;
+	b->alloc = nalloc;
+	return 0;
+}
+
+int
+tfa_buf_add(struct tfa_buf *b, const void *data, size_t n)
+{
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if ((rc = tfa_buf_grow(b, n)) < 0)
+		return rc;
+	memmove(b->ptr + b->len, data, n);
+	b->len += n;
+	b->ptr[b->len] = '\0';
+	return 0;
+}
+
+int
+tfa_buf_adds(struct tfa_buf *b, const char *s)
+{
+	return tfa_buf_add(b, s, strlen(s));
+}
+
+int
+tfa_buf_addch(struct tfa_buf *b, int c)
+{
+	char ch = (char)c;
+	return tfa_buf_add(b, &ch, 1);
+}
+
+int
+tfa_buf_vaddf(struct tfa_buf *b, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n, rc;
+
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		return TFA_EINVAL;
+	if ((rc = tfa_buf_grow(b, (size_t)n)) < 0)
+		return rc;
+	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int
+tfa_buf_addf(struct tfa_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = tfa_buf_vaddf(b, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+void
+tfa_buf_setlen(struct tfa_buf *b, size_t len)
+{
+	if (len > b->len)
+		return;
+	if (b->secret && b->alloc)
+		OPENSSL_cleanse(b->ptr + len, b->len - len);
+	b->len = len;
+	if (b->alloc)
+		b->ptr[len] = '\0';
+}
+
+char *
+tfa_buf_detach(struct tfa_buf *b)
+{
+	char *p = b->alloc ? b->ptr : tfa_xstrdup("");
+	b->ptr = tfa__buf_empty;
+	b->len = 0;
+	b->alloc = 0;
+	return p;
+}
+
+void
+tfa_secret_free(char *s)
+{
+	if (!s)
+		return;
+	OPENSSL_cleanse(s, strlen(s));
+	free(s);
+}
+
+struct tfa_span
+tfa_span_of(const char *s)
+{
+	struct tfa_span sp = { s, s ? strlen(s) : 0 };
+	return sp;
+}
+
+int
+tfa_span_eq(struct tfa_span a, const char *s)
+{
+	size_t n = strlen(s);
+	return a.len == n && memcmp(a.ptr, s, n) == 0;
+}
+
+char *
+tfa_span_dup(struct tfa_span s)
+{
+	return tfa_xstrndup(s.ptr, s.len);
+}

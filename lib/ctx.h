@@ -1,0 +1,62 @@
+/*
+ * ctx — everything outside the process that the library looks at.
+ *
+ * struct tfa_ctx holds a snapshot of the environment, the home directory, the
+ * resolved paths of the shared config and credentials files, the clock and
+ * (once the http module sets one) the HTTP transport.  Nothing in lib/ calls
+ * getenv() or time() itself, so a test builds a context with a fake
+ * environment and a fixed clock.
+ */
+#ifndef TFA_CTX_H
+#define TFA_CTX_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "err.h"
+
+struct tfa_transport;
+
+struct tfa_ctx {
+	char **env;            /* owned "NAME=value" strings */
+	size_t nenv, envalloc;
+	char *home;            /* owned; "" when unknown */
+	char *config_path;     /* owned: AWS_CONFIG_FILE or ~/.aws/config, expanded */
+	char *credentials_path;/* owned: AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials */
+	time_t (*clock)(void *clock_data);
+	void *clock_data;
+	struct tfa_transport *transport; /* borrowed; NULL until set */
+};
+
+/*
+ * Snapshot envp (NULL-terminated, e.g. `environ`).  HOME comes from the
+ * environment, else from the password database.
+ */
+void tfa_ctx_init(struct tfa_ctx *ctx, char *const *envp);
+void tfa_ctx_dispose(struct tfa_ctx *ctx);
+
+/* The value of NAME, or NULL when unset. */
+const char *tfa_ctx_getenv(const struct tfa_ctx *ctx, const char *name);
+/* The value of NAME when set and non-empty, else NULL. */
+const char *tfa_ctx_getenv_nonempty(const struct tfa_ctx *ctx, const char *name);
+/* Change the snapshot (tests, and tools preparing a child's environment). */
+void tfa_ctx_setenv(struct tfa_ctx *ctx, const char *name, const char *value);
+void tfa_ctx_unsetenv(struct tfa_ctx *ctx, const char *name);
+/* Recompute config_path and credentials_path after the environment changed. */
+void tfa_ctx_refresh_paths(struct tfa_ctx *ctx);
+
+time_t tfa_ctx_now(const struct tfa_ctx *ctx);
+
+/*
+ * Expand a leading "~" or "~/" with the context's home directory.  Returns a
+ * new string the caller frees.
+ */
+char *tfa_ctx_expand_path(const struct tfa_ctx *ctx, const char *path);
+
+/*
+ * Shorten a path under the home directory to "~/..." for messages.  Returns
+ * a new string the caller frees.
+ */
+char *tfa_ctx_display_path(const struct tfa_ctx *ctx, const char *path);
+
+#endif

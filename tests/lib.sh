@@ -1,0 +1,68 @@
+# tests/lib.sh — shared helpers for shell test suites (sourced by sh/bash).
+#
+#   . "$TFAUTH_TOP/tests/lib.sh"
+#   t_home                      # fresh fixture HOME in $HOME, clean AWS_* env
+#   run tfauth-env prod         # runs $TFAUTH_BIN/tfauth-env; sets $rc, $out, $err
+#   check "desc" test "$rc" = 0 # one TAP line
+#   t_done                      # plan line; exit status
+#
+# Every suite runs in its own temporary folder, removed at exit.
+
+: "${TFAUTH_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${TFAUTH_BIN:=$TFAUTH_TOP/bin}"
+t_n=0
+t_failed=0
+t_tmp=$(mktemp -d "${TMPDIR:-/tmp}/tfauth-test.XXXXXX") || exit 1
+trap 'rm -rf "$t_tmp"' EXIT
+trap 'exit 130' INT TERM
+
+# Leave no AWS or tfauth setting of the machine's own in a test.
+t_clean_env() {
+	for v in $(env | sed -n 's/^\(AWS_[A-Za-z0-9_]*\)=.*/\1/p; s/^\(TFAUTH_[A-Za-z0-9_]*\)=.*/\1/p'); do
+		case $v in TFAUTH_BIN|TFAUTH_TESTBIN|TFAUTH_TOP|TFAUTH_SANITIZE) ;; *) unset "$v" ;; esac
+	done
+}
+
+t_home() {
+	t_clean_env
+	HOME=$t_tmp/home
+	rm -rf "$HOME"
+	mkdir -p "$HOME/.aws"
+	chmod 700 "$HOME/.aws"
+	export HOME
+}
+
+# run PROG ARGS...: PROG is looked up in $TFAUTH_BIN.
+run() {
+	t_prog=$1
+	shift
+	"$TFAUTH_BIN/$t_prog" "$@" >"$t_tmp/out" 2>"$t_tmp/err"
+	rc=$?
+	out=$(cat "$t_tmp/out")
+	err=$(cat "$t_tmp/err")
+}
+
+check() {
+	t_desc=$1
+	shift
+	t_n=$((t_n + 1))
+	if "$@"; then
+		echo "ok $t_n - $t_desc"
+	else
+		t_failed=$((t_failed + 1))
+		echo "not ok $t_n - $t_desc"
+		echo "#   rc=${rc-} cmd: $*"
+		printf '%s\n' "${out-}" | head -n 20 | sed 's/^/#   out: /'
+		printf '%s\n' "${err-}" | head -n 20 | sed 's/^/#   err: /'
+	fi
+}
+
+# Helpers for `check`.
+contains() { case $1 in *"$2"*) return 0 ;; esac; return 1; }
+not_contains() { ! contains "$1" "$2"; }
+lines() { printf '%s\n' "$1" | grep -c ''; }
+
+t_done() {
+	echo "1..$t_n"
+	[ "$t_failed" -eq 0 ]
+}
