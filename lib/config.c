@@ -855,8 +855,8 @@ load(struct tfa_config **out, const char *config_path, const char *config_displa
 	size_t i;
 	int rc;
 
-	cfg->config_path = config_path ? tfa_xstrdup(config_path) : NULL;
-	cfg->credentials_path = cred_path ? tfa_xstrdup(cred_path) : NULL;
+	cfg->config_path = config_path ? tfa_xstrdup(config_display) : NULL;
+	cfg->credentials_path = cred_path ? tfa_xstrdup(cred_display) : NULL;
 	if (config_path &&
 	    (rc = parse_file(cfg, config_path,
 			     arena_strndup(&cfg->arena, config_display, strlen(config_display)),
@@ -978,4 +978,18 @@ tfa_setting_sub(const struct tfa_setting *s, const char *key)
 		if (strcmp(s->sub[i].key, key) == 0)
 			return &s->sub[i];
 	return NULL;
+}
+
+int
+tfa_config_key_is_secret(const char *key)
+{
+	return strcmp(key, "aws_secret_access_key") == 0 ||
+	       strcmp(key, "aws_session_token") == 0 ||
+	       strcmp(key, "aws_security_token") == 0;
+}
+
+int
+tfa_config_key_is_masked(const char *key)
+{
+	return tfa_config_key_is_secret(key) || strcmp(key, "aws_access_key_id") == 0;
 }

@@ -89,6 +89,7 @@ size_t tfa_config_profile_count(const struct tfa_config *cfg);
 const struct tfa_section *tfa_config_profile_at(const struct tfa_config *cfg,
 						size_t i);
 
+/* The files' paths as shown to the user ("~/.aws/config"); NULL if none. */
 const char *tfa_config_config_path(const struct tfa_config *cfg);
 const char *tfa_config_credentials_path(const struct tfa_config *cfg);
 
@@ -98,5 +99,10 @@ const struct tfa_setting *tfa_section_get(const struct tfa_section *s,
 const char *tfa_section_value(const struct tfa_section *s, const char *key);
 const struct tfa_setting *tfa_setting_sub(const struct tfa_setting *s,
 					  const char *key);
+
+/* Whether a setting holds a secret that must be masked when shown. */
+int tfa_config_key_is_secret(const char *key);
+/* Whether a setting is shown masked (secrets and aws_access_key_id). */
+int tfa_config_key_is_masked(const char *key);
 
 #endif

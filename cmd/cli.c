@@ -1,0 +1,86 @@
+/* cli — see cli.h. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *cli_prog = "tfauth";
+
+void
+cli_init(const char *argv0)
+{
+	const char *slash;
+
+	if (!argv0 || !*argv0)
+		return;
+	slash = strrchr(argv0, '/');
+	cli_prog = slash ? slash + 1 : argv0;
+}
+
+int
+cli_error(const struct tfa_err *err)
+{
+	fprintf(stderr, "%s: %s\n", cli_prog, err->msg[0] ? err->msg : "failed");
+	if (err->hint[0])
+		fprintf(stderr, "hint: %s\n", err->hint);
+	return tfa_err_exit_status(err) ? tfa_err_exit_status(err) : CLI_EXIT_FAIL;
+}
+
+int
+cli_usage_error(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cli_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s", usage);
+	fprintf(stderr, "('%s --help' explains every option)\n", cli_prog);
+	return CLI_EXIT_USAGE;
+}
+
+void
+cli_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cli_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+cli_version(void)
+{
+	printf("%s %s\n", cli_prog, TFA_VERSION);
+	return CLI_EXIT_OK;
+}
+
+int
+cli_write_stdout(const char *s, size_t n)
+{
+	if (fwrite(s, 1, n, stdout) != n || fflush(stdout) != 0) {
+		fprintf(stderr, "%s: cannot write to standard output: %s\n", cli_prog,
+			strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}
+
+int
+cli_bad_option(const char *usage, char **argv, int c)
+{
+	/* Call with getopt_long's ':' (missing value) or '?' (unknown). */
+	if (c == ':')
+		return cli_usage_error(usage, "option '%s' needs a value", argv[optind - 1]);
+	if (optopt)
+		return cli_usage_error(usage, "unknown option '-%c'", optopt);
+	return cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
+}

@@ -1,0 +1,39 @@
+/*
+ * cli — what every tfauth tool shares: its name, error printing in git's
+ * style, --help/--version, and exit codes (0 ok, 1 failure, 2 usage,
+ * 3 login needed but not allowed to prompt).
+ */
+#ifndef TFA_CLI_H
+#define TFA_CLI_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+#define CLI_EXIT_LOGIN 3
+
+extern const char *cli_prog;
+
+/* Set cli_prog from argv[0]; the tools call it first. */
+void cli_init(const char *argv0);
+/* "PROG: MSG" and "hint: HINT" on stderr; returns the exit status for err. */
+int cli_error(const struct tfa_err *err);
+/* A usage error: the message, the usage line, exit status 2. */
+int cli_usage_error(const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "PROG: MSG" on stderr (a note, a warning). */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print --version. */
+int cli_version(void);
+/* Write s to stdout in full; 0, or 1 after a message when it fails. */
+int cli_write_stdout(const char *s, size_t n);
+/*
+ * Report getopt_long's ':' (an option without its value) or '?' (an
+ * unknown option); optstrings start with ':' so the two differ.
+ */
+int cli_bad_option(const char *usage, char **argv, int c);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * timeutil — the timestamps AWS writes: ISO 8601 / RFC 3339 in UTC.
+ */
+#ifndef TFA_TIMEUTIL_H
+#define TFA_TIMEUTIL_H
+
+#include <stddef.h>
+#include <time.h>
+
+/*
+ * Parse "2026-01-02T03:04:05Z", with optional fractional seconds, and the
+ * zone as "Z", "UTC" (botocore's cache files), or "+HH:MM"/"-HH:MM".
+ * 0, or -1 when s is not such a time.
+ */
+int tfa_time_parse(time_t *out, const char *s);
+/* "2026-01-02T03:04:05Z"; out must hold TFA_TIME_LEN bytes. */
+#define TFA_TIME_LEN 21
+void tfa_time_format(char out[TFA_TIME_LEN], time_t t);
+
+#endif
