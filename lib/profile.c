@@ -127,45 +127,62 @@ tfa_profile_region(const struct tfa_ctx *ctx, const struct tfa_section *section,
 
 /* ------------------------------------------------------------ suggestions */
 
+static int
+fold(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 'a' - 'A' : c;
+}
+
+/*
+ * Optimal string alignment distance, case-insensitive: a swap of two
+ * neighbours costs 1, so "prdo" is closer to "prod" than to "proc".
+ * Stops early once every cell of a row is over limit.
+ */
 static size_t
 edit_distance(const char *a, const char *b, size_t limit)
 {
-	size_t la = strlen(a), lb = strlen(b), i, j, best;
-	size_t *prev, *cur, *tmp, d;
+	size_t la = strlen(a), lb = strlen(b), i, j, best, d;
+	size_t *r0, *r1, *r2, *tmp;
 
 	if ((la > lb ? la - lb : lb - la) > limit)
 		return limit + 1;
-	prev = tfa_xcalloc(lb + 1, sizeof(*prev));
-	cur = tfa_xcalloc(lb + 1, sizeof(*cur));
+	r0 = tfa_xcalloc(lb + 1, sizeof(*r0)); /* row i-2 */
+	r1 = tfa_xcalloc(lb + 1, sizeof(*r1)); /* row i-1 */
+	r2 = tfa_xcalloc(lb + 1, sizeof(*r2)); /* row i */
 	for (j = 0; j <= lb; j++)
-		prev[j] = j;
+		r1[j] = j;
+	d = la == 0 ? lb : limit + 1;
 	for (i = 1; i <= la; i++) {
-		cur[0] = i;
-		best = cur[0];
+		r2[0] = i;
+		best = i;
 		for (j = 1; j <= lb; j++) {
-			int ca = a[i - 1], cb = b[j - 1];
-			if (ca >= 'A' && ca <= 'Z')
-				ca += 'a' - 'A';
-			if (cb >= 'A' && cb <= 'Z')
-				cb += 'a' - 'A';
-			d = prev[j - 1] + (ca != cb);
-			if (prev[j] + 1 < d)
-				d = prev[j] + 1;
-			if (cur[j - 1] + 1 < d)
-				d = cur[j - 1] + 1;
-			cur[j] = d;
+			int ca = fold(a[i - 1]), cb = fold(b[j - 1]);
+			d = r1[j - 1] + (ca != cb);
+			if (r1[j] + 1 < d)
+				d = r1[j] + 1;
+			if (r2[j - 1] + 1 < d)
+				d = r2[j - 1] + 1;
+			if (i > 1 && j > 1 && ca == fold(b[j - 2]) && fold(a[i - 2]) == cb &&
+			    r0[j - 2] + 1 < d)
+				d = r0[j - 2] + 1;
+			r2[j] = d;
 			if (d < best)
 				best = d;
 		}
-		tmp = prev;
-		prev = cur;
-		cur = tmp;
-		if (best > limit)
-			break;
+		tmp = r0;
+		r0 = r1;
+		r1 = r2;
+		r2 = tmp;
+		if (best > limit) {
+			d = limit + 1;
+			goto out;
+		}
 	}
-	d = i <= la ? limit + 1 : prev[lb];
-	free(prev);
-	free(cur);
+	d = r1[lb];
+out:
+	free(r0);
+	free(r1);
+	free(r2);
 	return d;
 }
 
