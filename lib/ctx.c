@@ -1,6 +1,7 @@
 /* ctx — see ctx.h. */
 #include "ctx.h"
 #include "buf.h"
+#include "http.h"
 
 #include <pwd.h>
 #include <stdlib.h>
@@ -59,6 +60,9 @@ tfa_ctx_dispose(struct tfa_ctx *ctx)
 	free(ctx->home);
 	free(ctx->config_path);
 	free(ctx->credentials_path);
+	/* Through the pointer: ctx.c does not link against libcurl. */
+	if (ctx->owns_transport && ctx->transport)
+		ctx->transport->free(ctx->transport);
 	memset(ctx, 0, sizeof(*ctx));
 }
 

@@ -25,7 +25,8 @@ struct tfa_ctx {
 	char *credentials_path;/* owned: AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials */
 	time_t (*clock)(void *clock_data);
 	void *clock_data;
-	struct tfa_transport *transport; /* borrowed; NULL until set */
+	struct tfa_transport *transport; /* NULL until set */
+	unsigned owns_transport : 1;     /* dispose frees transport */
 };
 
 /*
