@@ -94,6 +94,8 @@ struct tfa_config {
 	size_t tsize, tused;
 	const struct tfa_section **profiles; /* sorted, built after loading */
 	size_t nprofiles;
+	const char *both_defaults;     /* where [default] lost to [profile default] */
+	unsigned both_defaults_line;
 };
 
 static uint64_t
@@ -498,8 +500,14 @@ open_section(struct parse *ps, const char *inner, size_t n)
 	if (!tn) {
 		if (strcmp(full, "default") != 0)
 			return; /* [foo] in the config file is ignored */
-		if (ps->prefixed_default)
-			return; /* [profile default] always wins */
+		if (ps->prefixed_default) {
+			/* [profile default] always wins; remember for the doctor. */
+			if (!cfg->both_defaults) {
+				cfg->both_defaults = ps->display;
+				cfg->both_defaults_line = ps->lineno;
+			}
+			return;
+		}
 		if (!ps->bare_default) {
 			ps->bare_default = tfa_xcalloc(1, sizeof(*ps->bare_default));
 			ps->bare_default->pub.kind = TFA_SECTION_PROFILE;
@@ -515,6 +523,10 @@ open_section(struct parse *ps, const char *inner, size_t n)
 		return;
 	if (tn == 7 && memcmp(inner, "profile", 7) == 0) {
 		if (strcmp(full, "default") == 0 && ps->bare_default) {
+			if (!cfg->both_defaults) {
+				cfg->both_defaults = ps->display;
+				cfg->both_defaults_line = ps->bare_default->pub.line;
+			}
 			free_section(ps->bare_default);
 			ps->bare_default = NULL;
 		}
@@ -992,4 +1004,12 @@ int
 tfa_config_key_is_masked(const char *key)
 {
 	return tfa_config_key_is_secret(key) || strcmp(key, "aws_access_key_id") == 0;
+}
+
+const char *
+tfa_config_both_defaults(const struct tfa_config *cfg, unsigned *line)
+{
+	if (line)
+		*line = cfg->both_defaults_line;
+	return cfg->both_defaults;
 }

@@ -100,6 +100,13 @@ const char *tfa_section_value(const struct tfa_section *s, const char *key);
 const struct tfa_setting *tfa_setting_sub(const struct tfa_setting *s,
 					  const char *key);
 
+/*
+ * When the config file has both [default] and [profile default], the file
+ * and line of the [default] that was dropped (Terraform keeps [profile
+ * default]; the AWS CLI keeps whichever comes later); else NULL.
+ */
+const char *tfa_config_both_defaults(const struct tfa_config *cfg, unsigned *line);
+
 /* Whether a setting holds a secret that must be masked when shown. */
 int tfa_config_key_is_secret(const char *key);
 /* Whether a setting is shown masked (secrets and aws_access_key_id). */

@@ -110,7 +110,7 @@ tfa_http_request_dispose(struct tfa_http_request *r)
 {
 	free(r->method);
 	r->method = NULL;
-	free(r->url);
+	tfa_secret_free(r->url); /* a presigned URL carries the session token */
 	r->url = NULL;
 	headers_free(&r->headers, &r->nheaders, &r->halloc);
 	tfa_buf_dispose(&r->body);
