@@ -399,11 +399,14 @@ piece_of(const struct parse *ps, const char *standin)
 	return i < ps->npieces ? &ps->pieces[i] : NULL;
 }
 
-/* One pair of surrounding quotes is removed (go-v2 legacyStrconv). */
+/*
+ * One pair of surrounding quotes is removed (go-v2 legacyStrconv), from a
+ * value longer than the two quotes: "" and '' stay as they are.
+ */
 static void
 unquote(const char **s, size_t *n)
 {
-	if (*n >= 2 && ((**s == '"' && (*s)[*n - 1] == '"') ||
+	if (*n > 2 && ((**s == '"' && (*s)[*n - 1] == '"') ||
 			(**s == '\'' && (*s)[*n - 1] == '\''))) {
 		(*s)++;
 		*n -= 2;

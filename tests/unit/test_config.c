@@ -134,6 +134,8 @@ test_rules(void)
 		    "c = \"quoted value\"\n"
 		    "d = 'single'\n"
 		    "e = \"\n"
+		    "e2 = \"\"\n"
+		    "e3 = ''\n"
 		    "f =\n"
 		    "g: colon\n"
 		    "h = url=with=equals\n"
@@ -149,6 +151,8 @@ test_rules(void)
 	is_str(val(cfg, "c", "c"), "quoted value", "double quotes removed");
 	is_str(val(cfg, "c", "d"), "single", "single quotes removed");
 	is_str(val(cfg, "c", "e"), "\"", "a lone quote is kept");
+	is_str(val(cfg, "c", "e2"), "\"\"", "\"\" is kept (go-v2 unquotes only longer values)");
+	is_str(val(cfg, "c", "e3"), "''", "'' is kept");
 	is_str(val(cfg, "c", "f"), "", "an empty value");
 	is_str(val(cfg, "c", "g"), "colon", "'key: value' works");
 	is_str(val(cfg, "c", "h"), "url=with=equals", "split at the first '='");
