@@ -4,8 +4,8 @@
  * struct tfa_buf is never NULL-pointed and always NUL-terminated (like git's
  * strbuf and curl's dynbuf).  Every buffer has a size cap: growth past the cap
  * fails with TFA_ETOOBIG instead of eating memory on hostile input.  A secret
- * buffer (tfa_buf_init_secret) is wiped with OPENSSL_cleanse whenever its
- * storage is released: on grow, reset and dispose.
+ * buffer (tfa_buf_init_secret) is wiped (tfa_wipe, explicit_bzero) whenever
+ * its storage is released: on grow, reset and dispose.
  *
  * Allocation failure aborts with one line (tfa_xmalloc and friends), so every
  * other error path is a real, testable one.
@@ -54,6 +54,8 @@ void tfa_buf_setlen(struct tfa_buf *b, size_t len);
 /* Hand the storage to the caller (free() it; tfa_secret_free() if secret). */
 char *tfa_buf_detach(struct tfa_buf *b);
 
+/* Wipe n bytes so that the compiler cannot skip it (explicit_bzero). */
+void tfa_wipe(void *p, size_t n);
 /* Wipe and free a NUL-terminated secret string. NULL is fine. */
 void tfa_secret_free(char *s);
 

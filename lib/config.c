@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
-#include <openssl/crypto.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +71,7 @@ arena_free(struct arena *a)
 
 	for (c = a->head; c; c = next) {
 		next = c->next;
-		OPENSSL_cleanse(c->data, c->used);
+		tfa_wipe(c->data, c->used);
 		free(c);
 	}
 	a->head = NULL;
@@ -94,6 +93,7 @@ struct tfa_config {
 	size_t tsize, tused;
 	const struct tfa_section **profiles; /* sorted, built after loading */
 	size_t nprofiles;
+	struct tfa_buf data[2];        /* the files' bytes: names and values point here */
 	const char *both_defaults;     /* where [default] lost to [profile default] */
 	unsigned both_defaults_line;
 };
@@ -157,7 +157,7 @@ add_section(struct tfa_config *cfg, enum tfa_section_kind kind,
 		table_grow(cfg);
 	r = tfa_xcalloc(1, sizeof(*r));
 	r->pub.kind = kind;
-	r->pub.name = arena_strndup(&cfg->arena, name, strlen(name));
+	r->pub.name = name; /* in cfg's file bytes or arena, like every string */
 	r->pub.file = file;
 	r->pub.line = line;
 	*slot(cfg, kind, name) = r;
@@ -199,6 +199,8 @@ tfa_config_free(struct tfa_config *cfg)
 	free((void *)cfg->profiles);
 	free(cfg->config_path);
 	free(cfg->credentials_path);
+	tfa_buf_dispose(&cfg->data[0]);
+	tfa_buf_dispose(&cfg->data[1]);
 	arena_free(&cfg->arena);
 	free(cfg);
 }
@@ -273,11 +275,20 @@ static void open_section(struct parse *ps, const char *inner, size_t n);
 static size_t
 property_comment(const char *s, size_t n)
 {
-	size_t i;
+	const char *p = s, *end = s + n, *h, *c;
 
-	for (i = 1; i < n; i++)
-		if ((s[i] == '#' || s[i] == ';') && is_space(s[i - 1]))
-			return i;
+	while (p < end) {
+		/* memchr is fast over the long tokens most values are. */
+		h = memchr(p, '#', (size_t)(end - p));
+		c = memchr(p, ';', (size_t)(h ? h - p : end - p));
+		if (c)
+			h = c;
+		if (!h)
+			break;
+		if (h > s && is_space(h[-1]))
+			return (size_t)(h - s);
+		p = h + 1;
+	}
 	return n;
 }
 
@@ -296,6 +307,23 @@ split_property(const char *s, size_t n, size_t *sep)
 	return 0;
 }
 
+/* Write "\1N" at p; returns the end.  N < 2^64 fits in 20 digits. */
+static char *
+put_standin(char *p, size_t n)
+{
+	char digits[24];
+	int i = 0;
+
+	*p++ = '\001';
+	do {
+		digits[i++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	while (i)
+		*p++ = digits[--i];
+	return p;
+}
+
 /*
  * Lex one physical line into buf (at most num bytes with the NUL).  The
  * stand-ins are short, so num (inih's 200) is never a limit for us.
@@ -306,10 +334,13 @@ read_line(char *buf, int num, void *stream)
 	struct parse *ps = stream;
 	const char *line, *nl, *s;
 	size_t n, sep, k, v;
-	int w;
+	char *w = buf;
 
-	if (ps->p >= ps->end || ps->err->code)
+	/* Our stand-ins are at most 2 * 21 + 4 bytes; inih asks for 200. */
+	if (num < 64 || ps->p >= ps->end || ps->err->code)
 		return NULL;
+	/* inih hands the handler only the current line's stand-ins. */
+	ps->npieces = 0;
 	line = ps->p;
 	nl = memchr(line, '\n', (size_t)(ps->end - line));
 	n = nl ? (size_t)(nl - line) : (size_t)(ps->end - line);
@@ -323,9 +354,9 @@ read_line(char *buf, int num, void *stream)
 	k = n;
 	trim(&s, &k);
 	if (k == 0 || *s == '#' || *s == ';') {
-		w = snprintf(buf, (size_t)num, "\n");
+		*w++ = '\n';
 	} else if (is_space(line[0]) && ps->in_section && !ps->section) {
-		w = snprintf(buf, (size_t)num, "\n"); /* inside an ignored section */
+		*w++ = '\n'; /* inside an ignored section */
 	} else if (is_space(line[0])) {
 		if (ps->cur_setting < 0) {
 			fail(ps, TFA_EINVAL, "an indented line with no setting above it to continue");
@@ -333,7 +364,9 @@ read_line(char *buf, int num, void *stream)
 			return NULL;
 		}
 		ps->kind = LINE_INDENTED;
-		w = snprintf(buf, (size_t)num, " \001%zu\n", add_piece(ps, s, k));
+		*w++ = ' ';
+		w = put_standin(w, add_piece(ps, s, k));
+		*w++ = '\n';
 	} else if (line[0] == '[') {
 		/* A section line's comment starts at any '#' or ';'. */
 		size_t i;
@@ -354,7 +387,10 @@ read_line(char *buf, int num, void *stream)
 		ps->kind = LINE_SECTION;
 		/* inih does not report a new section; an empty one must exist too. */
 		open_section(ps, s, k);
-		w = snprintf(buf, (size_t)num, "[\001%zu]\n", add_piece(ps, s, k));
+		*w++ = '[';
+		w = put_standin(w, add_piece(ps, s, k));
+		*w++ = ']';
+		*w++ = '\n';
 	} else {
 		if (!ps->in_section) {
 			fail(ps, TFA_EINVAL, "a setting before any section");
@@ -371,15 +407,22 @@ read_line(char *buf, int num, void *stream)
 				     "or start it with '#' to make it a comment");
 			return NULL;
 		}
-		v = add_piece(ps, s, sep);
-		add_piece(ps, s + sep + 1, k - sep - 1);
+		{
+			/* Trimmed here, once: the handler takes the pieces as they are. */
+			const char *ks = s, *vs = s + sep + 1;
+			size_t kn = sep, vn = k - sep - 1;
+			trim(&ks, &kn);
+			trim(&vs, &vn);
+			v = add_piece(ps, ks, kn);
+			add_piece(ps, vs, vn);
+		}
 		ps->kind = LINE_PROPERTY;
-		w = snprintf(buf, (size_t)num, "\001%zu=\001%zu\n", v, v + 1);
+		w = put_standin(w, v);
+		*w++ = '=';
+		w = put_standin(w, v + 1);
+		*w++ = '\n';
 	}
-	if (w < 0 || w >= num) {
-		fail(ps, TFA_EINVAL, "line too complex"); /* cannot happen */
-		return NULL;
-	}
+	*w = '\0';
 	return buf;
 }
 
@@ -413,16 +456,56 @@ unquote(const char **s, size_t *n)
 	}
 }
 
-static char *
-lower_dup(struct arena *a, const char *s, size_t n)
+/*
+ * Names and values stay where they are in the file's bytes, cut with a NUL:
+ * the byte after one is a blank, a comment, ']', '=' or the line's end, all
+ * of which inih and the reader are done with once the handler runs (the
+ * reader has moved past the line before inih calls the handler).
+ */
+static const char *
+cut(const char *s, size_t n)
 {
-	char *p = arena_strndup(a, s, n);
+	((char *)s)[n] = '\0';
+	return s;
+}
+
+static const char *
+lower_in_place(const char *s, size_t n)
+{
+	char *p = (char *)s;
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (p[i] >= 'A' && p[i] <= 'Z')
 			p[i] = (char)(p[i] - 'A' + 'a');
-	return p;
+	return cut(s, n);
+}
+
+/*
+ * The keys nearly every profile has, shared instead of copied: with
+ * thousands of profiles this is a good part of the allocations.
+ */
+static const char *const common_keys[] = {
+	"region", "output", "aws_access_key_id", "aws_secret_access_key",
+	"aws_session_token", "role_arn", "source_profile", "sso_session",
+	"sso_account_id", "sso_role_name", "sso_start_url", "sso_region",
+	"credential_process", "mfa_serial", "external_id", "role_session_name",
+	"duration_seconds", "credential_source", "web_identity_token_file",
+	"endpoint_url", "services", NULL
+};
+
+static const char *
+key_of(const char *s, size_t n)
+{
+	const char *const *k;
+
+	/* The common keys are all lower-case and start with a, c, d, e, m, o, r, s, w. */
+	if (n >= 6 && s[0] >= 'a' && s[0] <= 'z')
+		for (k = common_keys; *k; k++)
+			if ((*k)[0] == s[0] && (*k)[1] == s[1] &&
+			    memcmp(*k, s, n) == 0 && (*k)[n] == '\0')
+				return *k;
+	return lower_in_place(s, n);
 }
 
 /* Set key in r (replacing an earlier one); returns its index. */
@@ -437,8 +520,12 @@ set_value(struct parse *ps, struct section_rec *r, const char *key,
 		if (strcmp(s->settings[i].key, key) == 0)
 			break;
 	if (i == s->nsettings) {
-		s->settings = tfa_xgrow(s->settings, &r->salloc, s->nsettings + 1,
-					sizeof(*s->settings));
+		/* Most profiles have two to four settings: start small. */
+		if (s->nsettings == r->salloc) {
+			r->salloc = r->salloc ? r->salloc * 2 : 4;
+			s->settings = tfa_xrealloc(s->settings,
+						   r->salloc * sizeof(*s->settings));
+		}
 		s->nsettings++;
 		s->settings[i].key = key;
 	} else {
@@ -489,7 +576,7 @@ open_section(struct parse *ps, const char *inner, size_t n)
 			full = arena_strndup(a, b.ptr, b.len);
 			tfa_buf_dispose(&b);
 		} else {
-			full = arena_strndup(a, name, n);
+			full = (char *)cut(name, n);
 		}
 		if (!*full)
 			return;
@@ -499,7 +586,7 @@ open_section(struct parse *ps, const char *inner, size_t n)
 		return;
 	}
 
-	full = arena_strndup(a, name, n);
+	full = (char *)cut(name, n);
 	if (!tn) {
 		if (strcmp(full, "default") != 0)
 			return; /* [foo] in the config file is ignored */
@@ -579,8 +666,8 @@ indented(struct parse *ps, const struct piece *pc)
 		set->sub = tfa_xrealloc(set->sub, (set->nsub + 1) * sizeof(*set->sub));
 		sub = &set->sub[set->nsub++];
 		memset(sub, 0, sizeof(*sub));
-		sub->key = lower_dup(a, k, kn);
-		sub->value = arena_strndup(a, v, vn);
+		sub->key = key_of(k, kn);
+		sub->value = cut(v, vn);
 		sub->file = ps->display;
 		sub->line = ps->lineno;
 	} else {
@@ -614,7 +701,6 @@ on_entry(void *user, const char *section, const char *name, const char *value)
 			return fail(ps, TFA_EINVAL, "cannot parse this line");
 		k = kp->ptr;
 		kn = kp->len;
-		trim(&k, &kn);
 		if (!kn) {
 			fail(ps, TFA_EINVAL, "a setting without a name");
 			tfa_err_hint(ps->err, "write it as 'key = value'");
@@ -622,12 +708,10 @@ on_entry(void *user, const char *section, const char *name, const char *value)
 		}
 		v = vp->ptr;
 		vn = vp->len;
-		trim(&v, &vn);
 		unquote(&v, &vn);
 		if (ps->section)
 			ps->cur_setting = (long)set_value(ps, ps->section,
-				lower_dup(&ps->cfg->arena, k, kn),
-				arena_strndup(&ps->cfg->arena, v, vn));
+				key_of(k, kn), cut(v, vn));
 		else
 			ps->cur_setting = 0; /* in an ignored section */
 		return 1;
@@ -667,7 +751,16 @@ utf8_invalid_at(const unsigned char *s, size_t n)
 	while (i < n) {
 		unsigned char c = s[i];
 		if (c < 0x80) {
-			i++;
+			/* Text is mostly ASCII: step over 8 bytes at a time. */
+			while (i + 8 <= n) {
+				uint64_t w;
+				memcpy(&w, s + i, 8);
+				if (w & 0x8080808080808080ULL)
+					break;
+				i += 8;
+			}
+			if (i < n && s[i] < 0x80)
+				i++;
 			continue;
 		}
 		if (c >= 0xc2 && c <= 0xdf) {
@@ -745,31 +838,29 @@ read_file(struct tfa_buf *data, const char *path, const char *display,
 		tfa_err_hint(err, "is this really an AWS config file?");
 		goto out;
 	}
-	if (tfa_buf_grow(data, (size_t)st.st_size) < 0) {
-		rc = tfa_err_set(err, TFA_ETOOBIG, "'%s' is too large", display);
-		goto out;
-	}
+	/* Read straight into the (secret) buffer: no copies to wipe. */
 	for (;;) {
-		char chunk[65536];
-		r = read(fd, chunk, sizeof(chunk));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = tfa_err_set(err, TFA_EIO, "cannot read '%s': %s", display,
-					 strerror(errno));
-			OPENSSL_cleanse(chunk, sizeof(chunk));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		if (tfa_buf_add(data, chunk, (size_t)r) < 0) {
-			OPENSSL_cleanse(chunk, sizeof(chunk));
+		size_t room;
+		if (tfa_buf_grow(data, data->len < (size_t)st.st_size ?
+				 (size_t)st.st_size - data->len + 1 : 4096) < 0) {
 			rc = tfa_err_set(err, TFA_ETOOBIG,
 					 "'%s' is too large (the limit is %zu MiB)",
 					 display, TFA_CONFIG_MAX_FILE >> 20);
 			goto out;
 		}
-		OPENSSL_cleanse(chunk, (size_t)r);
+		room = data->alloc - data->len - 1;
+		r = read(fd, data->ptr + data->len, room);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = tfa_err_set(err, TFA_EIO, "cannot read '%s': %s", display,
+					 strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		data->len += (size_t)r;
+		data->ptr[data->len] = '\0';
 	}
 out:
 	if (fd >= 0)
@@ -781,27 +872,27 @@ static int
 parse_file(struct tfa_config *cfg, const char *path, const char *display,
 	   int is_credentials, struct tfa_err *err)
 {
-	struct tfa_buf data;
+	struct tfa_buf *data = &cfg->data[is_credentials];
 	struct parse ps;
 	int missing, rc, line;
 	size_t bad;
 	const char *nul;
 
-	tfa_buf_init_secret(&data, TFA_CONFIG_MAX_FILE);
+	tfa_buf_init_secret(data, TFA_CONFIG_MAX_FILE);
 	memset(&ps, 0, sizeof(ps));
-	if ((rc = read_file(&data, path, display, &missing, err)) < 0 || missing)
+	if ((rc = read_file(data, path, display, &missing, err)) < 0 || missing)
 		goto out;
 
-	if ((nul = memchr(data.ptr, '\0', data.len))) {
+	if ((nul = memchr(data->ptr, '\0', data->len))) {
 		rc = tfa_err_set(err, TFA_EINVAL, "%s:%u: a NUL byte; is this a binary file?",
-				 display, line_at(data.ptr, (size_t)(nul - data.ptr)));
+				 display, line_at(data->ptr, (size_t)(nul - data->ptr)));
 		tfa_err_hint(err, "AWS config and credentials files are text");
 		goto out;
 	}
-	bad = utf8_invalid_at((const unsigned char *)data.ptr, data.len);
-	if (bad < data.len) {
+	bad = utf8_invalid_at((const unsigned char *)data->ptr, data->len);
+	if (bad < data->len) {
 		rc = tfa_err_set(err, TFA_EINVAL, "%s:%u: not valid UTF-8", display,
-				 line_at(data.ptr, bad));
+				 line_at(data->ptr, bad));
 		tfa_err_hint(err, "save the file as UTF-8 text");
 		goto out;
 	}
@@ -810,11 +901,11 @@ parse_file(struct tfa_config *cfg, const char *path, const char *display,
 	ps.err = err;
 	ps.is_credentials = is_credentials;
 	ps.display = display;
-	ps.p = data.ptr;
-	ps.end = data.ptr + data.len;
+	ps.p = data->ptr;
+	ps.end = data->ptr + data->len;
 	ps.cur_setting = -1;
 	/* inih skips a BOM itself, but our reader sees the bytes first. */
-	if (data.len >= 3 && memcmp(data.ptr, "\xef\xbb\xbf", 3) == 0)
+	if (data->len >= 3 && memcmp(data->ptr, "\xef\xbb\xbf", 3) == 0)
 		ps.p += 3;
 
 	line = ini_parse_stream(read_line, &ps, on_entry, &ps);
@@ -849,7 +940,6 @@ out:
 	if (ps.bare_default)
 		free_section(ps.bare_default);
 	free(ps.pieces);
-	tfa_buf_dispose(&data);
 	return rc;
 }
 
@@ -883,11 +973,9 @@ load(struct tfa_config **out, const char *config_path, const char *config_displa
 			     1, err)) < 0)
 		goto fail;
 
-	cfg->profiles = tfa_xcalloc(cfg->nall ? cfg->nall : 1, sizeof(*cfg->profiles));
 	for (i = 0; i < cfg->nall; i++)
 		if (cfg->all[i]->pub.kind == TFA_SECTION_PROFILE)
-			cfg->profiles[cfg->nprofiles++] = &cfg->all[i]->pub;
-	qsort((void *)cfg->profiles, cfg->nprofiles, sizeof(*cfg->profiles), cmp_section);
+			cfg->nprofiles++;
 	*out = cfg;
 	return 0;
 fail:
@@ -945,9 +1033,22 @@ tfa_config_profile_count(const struct tfa_config *cfg)
 }
 
 const struct tfa_section *
-tfa_config_profile_at(const struct tfa_config *cfg, size_t i)
+tfa_config_profile_at(const struct tfa_config *ccfg, size_t i)
 {
-	return i < cfg->nprofiles ? cfg->profiles[i] : NULL;
+	/* Sorted on first use: tfauth-env never needs the list. */
+	struct tfa_config *cfg = (struct tfa_config *)ccfg;
+	size_t j, n = 0;
+
+	if (i >= cfg->nprofiles)
+		return NULL;
+	if (!cfg->profiles) {
+		cfg->profiles = tfa_xcalloc(cfg->nprofiles, sizeof(*cfg->profiles));
+		for (j = 0; j < cfg->nall; j++)
+			if (cfg->all[j]->pub.kind == TFA_SECTION_PROFILE)
+				cfg->profiles[n++] = &cfg->all[j]->pub;
+		qsort((void *)cfg->profiles, n, sizeof(*cfg->profiles), cmp_section);
+	}
+	return cfg->profiles[i];
 }
 
 const char *
