@@ -91,7 +91,8 @@ struct tfa_endpoint {
 	 * "AWS_ENDPOINT_URL", "services section 'dev' (~/.aws/config:12)",
 	 * "profile endpoint_url (~/.aws/config:5)", "default", or for the
 	 * legacy global STS endpoint "default (sts_regional_endpoints = legacy
-	 * from AWS_STS_REGIONAL_ENDPOINTS)" or "... from ~/.aws/config:7)" */
+	 * from AWS_STS_REGIONAL_ENDPOINTS)" or "default (... legacy from
+	 * profile 'dev' (~/.aws/config:7))" */
 	char *source;
 	char partition[16];      /* "aws", "aws-cn", "aws-us-gov", ... */
 	unsigned is_global : 1;  /* the default global STS or IAM endpoint */
@@ -101,12 +102,12 @@ struct tfa_endpoint {
 /*
  * Resolve svc's endpoint.  profile may be NULL (no such profile): only the
  * environment and the defaults count then.  cfg may be NULL: [services]
- * sections are then not consulted.  region
- * may be NULL; region_origin (may be NULL) names where it came from for
- * messages: "profile" (shown as profile 'NAME' (file:line) using profile's
- * region setting), or any text such as "AWS_REGION" or "sso_region in
- * sso-session 'corp'".  Take region and origin from tfa_profile_region();
- * this module sits below profile and does not call it.
+ * sections are then not consulted.  region may be NULL; region_origin (may
+ * be NULL) names where it came from for messages: "profile" (shown as
+ * profile 'NAME' (file:line) from profile's region setting), or any text
+ * such as "AWS_REGION" or "sso_region in sso-session 'corp'".  Take region
+ * and origin from tfa_profile_region(); this module sits below profile and
+ * does not call it.  err need not be cleared first.
  *
  * 0 and *out filled (release with tfa_endpoint_dispose), or TFA_EINVAL (bad
  * URL, region, flag value, or no region where one is needed), TFA_ENOTFOUND
