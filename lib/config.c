@@ -960,6 +960,7 @@ load(struct tfa_config **out, const char *config_path, const char *config_displa
 	size_t i;
 	int rc;
 
+	tfa_err_clear(err); /* the parser stops at the first err->code */
 	cfg->config_path = config_path ? tfa_xstrdup(config_display) : NULL;
 	cfg->credentials_path = cred_path ? tfa_xstrdup(cred_display) : NULL;
 	if (config_path &&
