@@ -385,6 +385,13 @@ tfa_awsquery_reply_dispose(struct tfa_awsquery_reply *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* End a message that snprintf cut with "...", so the cut shows. */
+static void
+mark_cut(char *msg, size_t size)
+{
+	memcpy(msg + size - 4, "...", 4);
+}
+
 /* Put "STS GetCallerIdentity: " in front of err's message. */
 static void
 prefix_err(struct tfa_err *err, const struct tfa_awsquery_call *call)
@@ -397,7 +404,8 @@ prefix_err(struct tfa_err *err, const struct tfa_awsquery_call *call)
 		     call->action, tmp);
 	if (n < 0)
 		memcpy(err->msg, tmp, sizeof(tmp)); /* keep it unprefixed */
-	/* A longer message is cut at the end: the subject comes first. */
+	else if ((size_t)n >= sizeof(err->msg))
+		mark_cut(err->msg, sizeof(err->msg));
 }
 
 static int
@@ -564,22 +572,31 @@ not_xml(struct tfa_err *err, const struct tfa_awsquery_call *call,
 	return err->code;
 }
 
-/* What the reply looks like, when it is plainly not XML; NULL otherwise. */
+/* A Content-Type that says the body is not XML. */
+static int
+ct_not_xml(const char *ct)
+{
+	return ct && (strcasestr(ct, "html") || strcasestr(ct, "json"));
+}
+
+/*
+ * What the reply looks like, when its first bytes show it is not XML (an
+ * HTML page, JSON, text); NULL otherwise.  The body decides, not the
+ * Content-Type: moto labels its XML errors text/html.
+ */
 static const char *
 non_xml_kind(const struct tfa_http_response *resp)
 {
 	const char *ct = tfa_http_response_header(resp, "content-type");
 	const char *p = resp->body.ptr, *end = p + resp->body.len;
 
-	if (ct && (strcasestr(ct, "html") || strcasestr(ct, "json")))
-		return ct;
 	if (end - p >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
 	while (p < end && is_space((unsigned char)*p))
 		p++;
 	if ((end - p >= 5 && strncasecmp(p, "<html", 5) == 0) ||
 	    (end - p >= 14 && strncasecmp(p, "<!doctype html", 14) == 0))
-		return "an HTML page";
+		return ct && strcasestr(ct, "html") ? ct : "an HTML page";
 	if (p < end && *p != '<')
 		return ct ? ct : "no Content-Type";
 	return NULL;
@@ -714,10 +731,15 @@ aws_error(struct tfa_err *err, const struct tfa_awsquery_call *call,
 	char path[64], code_c[64], msg_c[400], rid_c[80];
 	size_t n;
 
+	/*
+	 * AWS: ErrorResponse/Error; moto: ErrorResponse/Errors/Error; EC2:
+	 * Response/Errors/Error.
+	 */
 	if (strcmp(root, "ErrorResponse") == 0)
-		base = "ErrorResponse/Error";
+		base = tfa_awsquery_find(doc, "ErrorResponse/Error", 0, NULL) ?
+			       "ErrorResponse/Error" : "ErrorResponse/Errors/Error";
 	else if (strcmp(root, "Response") == 0)
-		base = "Response/Errors/Error"; /* EC2's shape */
+		base = "Response/Errors/Error";
 	else
 		return 0;
 	n = (size_t)snprintf(path, sizeof(path), "%s/Code", base);
@@ -726,8 +748,12 @@ aws_error(struct tfa_err *err, const struct tfa_awsquery_call *call,
 		return 0;
 	n = (size_t)snprintf(path, sizeof(path), "%s/Message", base);
 	msg = n < sizeof(path) ? tfa_awsquery_get(doc, path) : NULL;
-	rid = tfa_awsquery_get(doc, strcmp(root, "Response") == 0 ?
-				       "Response/RequestID" : "ErrorResponse/RequestId");
+	n = (size_t)snprintf(path, sizeof(path), "%s/RequestId", root);
+	rid = n < sizeof(path) ? tfa_awsquery_get(doc, path) : NULL;
+	if (!rid) {
+		n = (size_t)snprintf(path, sizeof(path), "%s/RequestID", root);
+		rid = n < sizeof(path) ? tfa_awsquery_get(doc, path) : NULL;
+	}
 	copy_clean(code_c, sizeof(code_c), code);
 	copy_clean(msg_c, sizeof(msg_c), msg ? msg : "");
 	n = strlen(msg_c);
@@ -762,6 +788,8 @@ tfa_awsquery_bad_reply(struct tfa_err *err, const struct tfa_awsquery_call *call
 	va_end(ap);
 	if (n < 0)
 		what[0] = '\0';
+	else if ((size_t)n >= sizeof(what))
+		mark_cut(what, sizeof(what));
 	tfa_err_set(err, TFA_EINVAL, "%s %s: %s", call->service, call->action,
 		    what);
 	err->http_status = (int)reply->http_status;
@@ -818,10 +846,14 @@ tfa_awsquery_call(struct tfa_awsquery_reply *out, struct tfa_ctx *ctx,
 		goto out;
 	}
 	if ((rc = tfa_awsquery_parse(&r.doc, resp.body.ptr, resp.body.len, err)) < 0) {
-		if (!status_ok(status)) {
+		v = tfa_http_response_header(&resp, "content-type");
+		if (tfa_http_retryable(&resp)) {
 			rc = status_err(err, call, &req, &resp);
-		} else if (strstr(err->msg, "HTML")) {
-			rc = not_xml(err, call, &req, &resp, "an HTML page");
+		} else if (strstr(err->msg, "HTML") || ct_not_xml(v)) {
+			rc = not_xml(err, call, &req, &resp,
+				     ct_not_xml(v) ? v : "an HTML page");
+		} else if (!status_ok(status)) {
+			rc = status_err(err, call, &req, &resp);
 		} else {
 			prefix_err(err, call);
 			proxy_hint(err, call, &req, status);

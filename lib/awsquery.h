@@ -23,12 +23,15 @@
  *
  *   - A 2xx reply whose root is `<Op>Response` is a success.  An AWS error
  *     document (`<ErrorResponse><Error><Type/><Code/><Message/></Error>
- *     <RequestId/></ErrorResponse>`, or EC2's `<Response><Errors><Error>`)
- *     is TFA_EAWS with err->aws_code, err->request_id, err->http_status, the
+ *     <RequestId/></ErrorResponse>`; also moto's `<ErrorResponse><Errors>
+ *     <Error>` and EC2's `<Response><Errors><Error>`), whatever its
+ *     Content-Type says (moto labels its errors text/html), is TFA_EAWS with err->aws_code, err->request_id, err->http_status, the
  *     message "STS GetCallerIdentity: InvalidClientTokenId: The security
  *     token included in the request is invalid" (AWS's text as AWS wrote
  *     it, less a final full stop) and a hint that names the fix for that
- *     code.  Any other reply — non-XML (an HTML page from a proxy), an empty
+ *     code.  Any other reply — not XML (an HTML page from a proxy: told
+ *     by its first bytes, or by a text/html or JSON Content-Type on a body
+ *     that does not parse), an empty
  *     body, truncated or malformed XML, the wrong root, over a cap — is a
  *     clear error, never a crash: a non-2xx status without an error document
  *     is TFA_EAWS (as tfa_http_status_err words it), a 2xx that cannot be

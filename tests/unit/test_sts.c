@@ -284,6 +284,23 @@ test_identity(void)
 		}
 	}
 
+	/* A message too long for err->msg ends in "...". */
+	{
+		char url[700];
+		struct tfa_sts_target longurl = { url, "us-east-1", NULL };
+
+		memcpy(url, "ftp://", 6);
+		memset(url + 6, 'h', sizeof(url) - 7);
+		url[sizeof(url) - 1] = '\0';
+		setup(1, xml(200, GCI_OK));
+		is_int(tfa_sts_get_caller_identity(&id, &CTX, &longurl, &cr, &err),
+		       TFA_EINVAL, "a 700-byte bad endpoint: TFA_EINVAL");
+		ok(strlen(err.msg) == sizeof(err.msg) - 1 &&
+		   strcmp(err.msg + sizeof(err.msg) - 4, "...") == 0 &&
+		   strncmp(err.msg, "STS GetCallerIdentity: STS endpoint 'ftp://hhh", 46) == 0,
+		   "  ... the message is cut with '...'");
+	}
+
 	/* No credentials. */
 	{
 		struct tfa_creds empty;
@@ -490,6 +507,30 @@ test_errors(void)
 	is_int(call_action("GCI", &cr, &err), TFA_EAWS, "EC2 error shape: TFA_EAWS");
 	is_str(err.aws_code, "AuthFailure", "  ... its code");
 	is_str(err.request_id, "ec2-rid", "  ... its request id");
+
+	/* moto's shape, labelled text/html, request id in the header only. */
+	{
+		struct reply r = xml(403, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+					  "<ErrorResponse><Errors><Error><Code>"
+					  "SignatureDoesNotMatch</Code><Message>The request "
+					  "signature we calculated does not match the "
+					  "signature you provided.</Message><Type>Sender"
+					  "</Type></Error></Errors></ErrorResponse>");
+		r.ctype = "text/html; charset=utf-8";
+		r.rid = "moto-rid";
+		setup(1, r);
+		is_int(call_action("GCI", &cr, &err), TFA_EAWS,
+		       "moto's error shape under text/html: TFA_EAWS");
+		is_str(err.aws_code, "SignatureDoesNotMatch", "  ... its code");
+		is_str(err.request_id, "moto-rid", "  ... request id from the header");
+		/* text/html that is not well-formed: the proxy message. */
+		r.body = "<p>Blocked by policy<br></p>";
+		setup(1, r);
+		is_int(call_action("GCI", &cr, &err), TFA_EAWS,
+		       "403 text/html fragment: TFA_EAWS");
+		ok(contains(err.msg, "not XML (text/html; charset=utf-8); is a proxy"),
+		   "  ... the proxy message: %s", err.msg);
+	}
 
 	/* Hostile text cannot reach the terminal raw. */
 	setup(1, xml(403, "<ErrorResponse><Error><Code>Bad\xc2\x9b" "31mCode</Code>"
