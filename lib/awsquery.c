@@ -633,8 +633,10 @@ code_hint(struct tfa_err *err, const struct tfa_awsquery_call *call,
 	char masked[32] = "";
 	int web = strcmp(call->action, "AssumeRoleWithWebIdentity") == 0;
 
-	if (cr && cr->access_key_id)
+	if (cr && cr->access_key_id && *cr->access_key_id)
 		tfa_mask(masked, sizeof(masked), cr->access_key_id);
+	else
+		memcpy(masked, "(none)", 7);
 	if (strstr(msg, "Signature expired") || strcmp(code, "RequestExpired") == 0 ||
 	    strcmp(code, "RequestTimeTooSkewed") == 0 ||
 	    strcmp(code, "InvalidSignatureException") == 0) {
