@@ -64,8 +64,9 @@ void tfa_sts_session_init(struct tfa_sts_session *s);
 void tfa_sts_session_dispose(struct tfa_sts_session *s);
 
 /*
- * AssumeRole and AssumeRoleWithWebIdentity parameters.  NULL strings and a
- * 0 duration are left out of the request (AWS's defaults apply: 3600 s).
+ * Parameters of the calls below, borrowed.  NULL strings and a 0 duration
+ * are left out of the request, so AWS's defaults apply (3600 s for the
+ * role calls, 43200 s for GetSessionToken).  Ranges are AWS's to enforce.
  */
 struct tfa_sts_assume_role_params {
 	const char *role_arn;          /* required */
