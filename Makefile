@@ -49,9 +49,9 @@ else
   B := $(O)/bin
 endif
 
-ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -Ilib $(WARN) $(DEP_CFLAGS) \
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread -Ilib $(WARN) $(DEP_CFLAGS) \
               -DTFA_VERSION='"$(VERSION)"' $(SAN_FLAGS) $(CFLAGS) -MMD -MP
-ALL_LDFLAGS = $(SAN_FLAGS) -Wl,--as-needed $(LDFLAGS)
+ALL_LDFLAGS = $(SAN_FLAGS) -pthread -Wl,--as-needed $(LDFLAGS)
 
 LIB_SRC  := $(wildcard lib/*.c)
 LIB_OBJ  := $(patsubst %.c,$(O)/%.o,$(LIB_SRC))

@@ -28,12 +28,12 @@ passed=0 failed=0
 out=$(mktemp) || exit 1
 trap 'rm -f "$out"' EXIT
 for s in $suites; do
+	name=${s#"$top"/}; name=${name#"$TFAUTH_TESTBIN"/}
 	if [ -n "$filters" ]; then
 		want=0
-		for w in $filters; do case $s in *"$w"*) want=1 ;; esac; done
+		for w in $filters; do case ${name#tests/} in *"$w"*) want=1 ;; esac; done
 		[ $want = 1 ] || continue
 	fi
-	name=${s#"$top"/}; name=${name#"$TFAUTH_TESTBIN"/}
 	case $s in
 	*.sh) set -- sh "$s" ;;
 	*.py) set -- python3 "$s" ;;

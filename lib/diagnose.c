@@ -1,0 +1,1017 @@
+/* diagnose — see diagnose.h. */
+#include "diagnose.h"
+#include "buf.h"
+#include "config.h"
+#include "creds.h"
+#include "endpoint.h"
+#include "http.h"
+#include "iam.h"
+#include "profile.h"
+#include "sts.h"
+#include "timeutil.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const char *
+tfa_check_status_name(enum tfa_check_status s)
+{
+	switch (s) {
+	case TFA_CHECK_OK:
+		return "ok";
+	case TFA_CHECK_INFO:
+		return "info";
+	case TFA_CHECK_WARN:
+		return "warn";
+	case TFA_CHECK_FAIL:
+		return "fail";
+	case TFA_CHECK_SKIP:
+	default:
+		return "skip";
+	}
+}
+
+static char *
+vfmt(const char *fmt, va_list ap)
+{
+	struct tfa_buf b = TFA_BUF_INIT;
+
+	tfa_buf_vaddf(&b, fmt, ap);
+	return tfa_buf_detach(&b);
+}
+
+static __attribute__((format(printf, 4, 5))) struct tfa_check *
+add_check(struct tfa_report *r, const char *id, enum tfa_check_status st,
+	  const char *fmt, ...)
+{
+	struct tfa_check *c;
+	va_list ap;
+
+	r->checks = tfa_xgrow(r->checks, &r->calloc_, r->nchecks + 1, sizeof(*r->checks));
+	c = &r->checks[r->nchecks++];
+	memset(c, 0, sizeof(*c));
+	c->id = id;
+	c->status = st;
+	va_start(ap, fmt);
+	c->summary = vfmt(fmt, ap);
+	va_end(ap);
+	return c;
+}
+
+static __attribute__((format(printf, 2, 3))) void
+set_fix(struct tfa_check *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(c->fix);
+	va_start(ap, fmt);
+	c->fix = vfmt(fmt, ap);
+	va_end(ap);
+}
+
+static __attribute__((format(printf, 2, 3))) void
+set_summary(struct tfa_check *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(c->summary);
+	va_start(ap, fmt);
+	c->summary = vfmt(fmt, ap);
+	va_end(ap);
+}
+
+static __attribute__((format(printf, 2, 3))) void
+add_detail(struct tfa_check *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->details = tfa_xrealloc(c->details, (c->ndetails + 1) * sizeof(*c->details));
+	va_start(ap, fmt);
+	c->details[c->ndetails++] = vfmt(fmt, ap);
+	va_end(ap);
+}
+
+/* "****WZFK" for a key id: enough to recognise it. */
+static void
+short_mask(char out[16], const char *key)
+{
+	size_t n = key ? strlen(key) : 0;
+
+	memcpy(out, "****", 5);
+	if (n >= 8)
+		memcpy(out + 4, key + n - 4, 5);
+}
+
+static char *
+where(const struct tfa_setting *s)
+{
+	struct tfa_buf b = TFA_BUF_INIT;
+
+	if (s)
+		tfa_buf_addf(&b, "%s:%u", s->file, s->line);
+	return tfa_buf_detach(&b);
+}
+
+/* ------------------------------------------------------------ the checks */
+
+struct diag {
+	struct tfa_report *r;
+	struct tfa_ctx *ctx;
+	struct tfa_config *cfg;
+	struct tfa_selection sel;
+	struct tfa_profile prof;
+	int have_profile;        /* prof is resolved */
+	int env_keys;            /* AWS_ACCESS_KEY_ID set */
+	int env_keys_used;       /* ... and they are what the check uses */
+	unsigned flags;
+};
+
+static void
+check_environment(struct diag *d)
+{
+	struct tfa_ctx *ctx = d->ctx;
+	const char *key = tfa_ctx_getenv_nonempty(ctx, "AWS_ACCESS_KEY_ID");
+	const char *p = tfa_ctx_getenv_nonempty(ctx, "AWS_PROFILE");
+	const char *dp = tfa_ctx_getenv_nonempty(ctx, "AWS_DEFAULT_PROFILE");
+	const char *secret = tfa_ctx_getenv_nonempty(ctx, "AWS_SECRET_ACCESS_KEY");
+	const char *token = tfa_ctx_getenv_nonempty(ctx, "AWS_SESSION_TOKEN");
+	struct tfa_check *c;
+	char masked[16];
+	int problems = 0;
+
+	d->env_keys = key != NULL;
+	if (key && d->sel.origin != TFA_ORIGIN_DEFAULT) {
+		/* The user chose a profile; keys in the environment are stale. */
+		short_mask(masked, key);
+		c = add_check(d->r, "environment", TFA_CHECK_FAIL,
+			      "AWS_ACCESS_KEY_ID (%s) in the environment overrides profile '%s' "
+			      "for Terraform and the AWS CLI", masked, d->sel.name);
+		set_fix(c, "eval \"$(tfauth-env %s)\"   (clears the stale AWS_* keys)", d->sel.name);
+		problems++;
+	} else if (key) {
+		d->env_keys_used = 1;
+		short_mask(masked, key);
+		if (!secret) {
+			c = add_check(d->r, "environment", TFA_CHECK_FAIL,
+				      "AWS_ACCESS_KEY_ID (%s) is set but AWS_SECRET_ACCESS_KEY is not",
+				      masked);
+			set_fix(c, "export AWS_SECRET_ACCESS_KEY, or unset AWS_ACCESS_KEY_ID and "
+				"use a profile: eval \"$(tfauth-env PROFILE)\"");
+			problems++;
+		} else {
+			add_check(d->r, "environment", TFA_CHECK_INFO,
+				  "credentials come from the environment: AWS_ACCESS_KEY_ID (%s)%s",
+				  masked, token ? " with AWS_SESSION_TOKEN" : "");
+		}
+	} else if (!key && (secret || token)) {
+		c = add_check(d->r, "environment", TFA_CHECK_WARN,
+			      "%s is set without AWS_ACCESS_KEY_ID; it is ignored",
+			      secret ? "AWS_SECRET_ACCESS_KEY" : "AWS_SESSION_TOKEN");
+		set_fix(c, "eval \"$(tfauth-env %s)\"", d->sel.name);
+		problems++;
+	}
+	if (p && dp && strcmp(p, dp) != 0) {
+		c = add_check(d->r, "environment", TFA_CHECK_WARN,
+			      "AWS_PROFILE='%s' and AWS_DEFAULT_PROFILE='%s' disagree: Terraform "
+			      "uses AWS_PROFILE, the AWS CLI v1 AWS_DEFAULT_PROFILE", p, dp);
+		set_fix(c, "eval \"$(tfauth-env %s)\"   (unsets AWS_DEFAULT_PROFILE)", p);
+		problems++;
+	}
+	if (!problems && !d->env_keys_used)
+		add_check(d->r, "environment", TFA_CHECK_OK,
+			  "no stale AWS_* credentials in the environment");
+}
+
+static void
+check_profile(struct diag *d)
+{
+	struct tfa_err err;
+	struct tfa_check *c;
+	struct tfa_buf chain = TFA_BUF_INIT;
+	const struct tfa_section *s;
+	size_t i;
+
+	tfa_err_clear(&err);
+	if (d->env_keys_used) {
+		add_check(d->r, "profile", TFA_CHECK_INFO, "no profile selected: the "
+			  "environment's keys are used");
+		return;
+	}
+	if (tfa_profile_resolve(&d->prof, d->cfg, d->sel.name, &err) < 0) {
+		if (err.code == TFA_ENOTFOUND && d->sel.origin == TFA_ORIGIN_DEFAULT &&
+		    !tfa_config_profile(d->cfg, d->sel.name)) {
+			c = add_check(d->r, "profile", TFA_CHECK_FAIL,
+				      "no profile is selected and there is no 'default' profile: "
+				      "Terraform will look for instance credentials and fail");
+			set_fix(c, "pick one: eval \"$(tfauth-env PROFILE)\" "
+				"('tfauth-profile list' shows them)");
+			return;
+		}
+		c = add_check(d->r, "profile", TFA_CHECK_FAIL, "%s", err.msg);
+		if (err.hint[0])
+			set_fix(c, "%s", err.hint);
+		return;
+	}
+	d->have_profile = 1;
+	s = d->prof.section;
+	for (i = 0; i < d->prof.nchain; i++)
+		tfa_buf_addf(&chain, "%s'%s'", i ? " -> " : "", d->prof.chain[i]->name);
+	if (d->prof.credential_source)
+		tfa_buf_addf(&chain, " -> %s", d->prof.credential_source);
+	c = add_check(d->r, "profile", TFA_CHECK_OK, "'%s' (%s, selected by %s) in %s:%u",
+		      d->prof.name, tfa_profile_kind_name(d->prof.kind),
+		      tfa_profile_origin_name(d->sel.origin), s->file, s->line);
+	if (d->prof.nchain > 1 || d->prof.credential_source)
+		add_detail(c, "chain: %s", chain.ptr);
+	tfa_buf_dispose(&chain);
+	if (d->prof.kind == TFA_PROFILE_NONE) {
+		c->status = TFA_CHECK_FAIL;
+		set_summary(c, "profile '%s' has no credentials of its own (no keys, "
+			    "role, SSO or credential_process)", d->prof.name);
+		set_fix(c, "add keys with 'tfauth-profile set-keys %s', or a role_arn and "
+			"source_profile", d->prof.name);
+	}
+}
+
+static void
+set_source(struct tfa_source *src, const char *name, const char *value,
+	   const char *type, char *location)
+{
+	src->name = name;
+	src->value = tfa_xstrdup(value ? value : "<not set>");
+	src->type = type ? type : "None";
+	src->location = location ? location : tfa_xstrdup("");
+}
+
+static void
+check_sources(struct diag *d)
+{
+	struct tfa_report *r = d->r;
+	struct tfa_ctx *ctx = d->ctx;
+	struct tfa_check *c;
+	char masked[32];
+	const char *origin, *region, *kind_type = NULL;
+	const struct tfa_section *base = NULL;
+	size_t i;
+
+	/* profile */
+	if (d->env_keys_used)
+		set_source(&r->sources[0], "profile", NULL, NULL, NULL);
+	else if (d->sel.origin == TFA_ORIGIN_DEFAULT)
+		set_source(&r->sources[0], "profile", d->sel.name, "default", NULL);
+	else
+		set_source(&r->sources[0], "profile", d->sel.name,
+			   d->sel.origin == TFA_ORIGIN_ARGUMENT ? "manual" : "env",
+			   tfa_xstrdup(d->sel.origin == TFA_ORIGIN_ARGUMENT ? "--profile" :
+				       tfa_profile_origin_name(d->sel.origin)));
+
+	/* keys: what Terraform would use (environment keys win over AWS_PROFILE) */
+	if (d->env_keys) {
+		const char *k = tfa_ctx_getenv(ctx, "AWS_ACCESS_KEY_ID");
+		const char *s = tfa_ctx_getenv_nonempty(ctx, "AWS_SECRET_ACCESS_KEY");
+		tfa_mask(masked, sizeof(masked), k);
+		set_source(&r->sources[1], "access_key", masked, "env",
+			   tfa_xstrdup("AWS_ACCESS_KEY_ID"));
+		tfa_mask(masked, sizeof(masked), s);
+		set_source(&r->sources[2], "secret_key", s ? masked : NULL, s ? "env" : NULL,
+			   tfa_xstrdup(s ? "AWS_SECRET_ACCESS_KEY" : ""));
+	} else if (d->have_profile) {
+		base = d->prof.chain[d->prof.nchain - 1];
+		switch (d->prof.kind) {
+		case TFA_PROFILE_ASSUME_ROLE:
+			kind_type = "assume-role";
+			break;
+		case TFA_PROFILE_SSO:
+			kind_type = "sso";
+			break;
+		case TFA_PROFILE_PROCESS:
+			kind_type = "custom-process";
+			break;
+		case TFA_PROFILE_WEB_IDENTITY:
+			kind_type = "assume-role-with-web-identity";
+			break;
+		default:
+			break;
+		}
+		if (kind_type) {
+			const struct tfa_setting *set = tfa_section_get(d->prof.section,
+				d->prof.kind == TFA_PROFILE_SSO ? "sso_role_name" :
+				d->prof.kind == TFA_PROFILE_PROCESS ? "credential_process" : "role_arn");
+			set_source(&r->sources[1], "access_key", "****************", kind_type, where(set));
+			set_source(&r->sources[2], "secret_key", "****************", kind_type, where(set));
+		} else {
+			const struct tfa_setting *k = tfa_section_get(base, "aws_access_key_id");
+			const struct tfa_setting *s = tfa_section_get(base, "aws_secret_access_key");
+			const char *type;
+			if (k) {
+				tfa_mask(masked, sizeof(masked), k->value);
+				type = strstr(k->file, "credentials") ? "shared-credentials-file" : "config-file";
+				set_source(&r->sources[1], "access_key", masked, type, where(k));
+			} else {
+				set_source(&r->sources[1], "access_key", NULL, NULL, NULL);
+			}
+			if (s) {
+				tfa_mask(masked, sizeof(masked), s->value);
+				type = strstr(s->file, "credentials") ? "shared-credentials-file" : "config-file";
+				set_source(&r->sources[2], "secret_key", masked, type, where(s));
+			} else {
+				set_source(&r->sources[2], "secret_key", NULL, NULL, NULL);
+			}
+		}
+	} else {
+		set_source(&r->sources[1], "access_key", NULL, NULL, NULL);
+		set_source(&r->sources[2], "secret_key", NULL, NULL, NULL);
+	}
+
+	region = tfa_profile_region(ctx, d->have_profile ? d->prof.section : NULL, &origin);
+	if (origin && strcmp(origin, "profile") == 0)
+		set_source(&r->sources[3], "region", region, "config-file",
+			   where(tfa_section_get(d->prof.section, "region")));
+	else
+		set_source(&r->sources[3], "region", region, region ? "env" : NULL,
+			   origin ? tfa_xstrdup(origin) : NULL);
+
+	c = add_check(r, "sources", TFA_CHECK_INFO, "where each value comes from "
+		      "(what Terraform would use)");
+	add_detail(c, "%10s %24s %24s    %s", "Name", "Value", "Type", "Location");
+	add_detail(c, "%10s %24s %24s    %s", "----", "-----", "----", "--------");
+	for (i = 0; i < 4; i++)
+		add_detail(c, "%10s %24s %24s    %s", r->sources[i].name, r->sources[i].value,
+			   r->sources[i].type, r->sources[i].location);
+}
+
+static void
+check_expiry(struct diag *d)
+{
+	struct tfa_ctx *ctx = d->ctx;
+	const char *v;
+	time_t exp = 0, now = tfa_ctx_now(ctx);
+	const char *from = NULL;
+	char when[TFA_TIME_LEN];
+	struct tfa_check *c;
+	int session = 0;
+
+	if (d->env_keys_used) {
+		session = tfa_ctx_getenv_nonempty(ctx, "AWS_SESSION_TOKEN") != NULL;
+		if ((v = tfa_ctx_getenv_nonempty(ctx, "AWS_CREDENTIAL_EXPIRATION")) &&
+		    tfa_time_parse(&exp, v) == 0)
+			from = "AWS_CREDENTIAL_EXPIRATION";
+	} else if (d->have_profile && d->prof.kind == TFA_PROFILE_STATIC) {
+		session = tfa_section_value(d->prof.section, "aws_session_token") != NULL;
+		if (d->prof.expiration) {
+			exp = d->prof.expiration;
+			from = "the credentials file";
+		}
+	} else {
+		return; /* roles, SSO, processes: their sessions are fetched when used */
+	}
+	if (!session) {
+		add_check(d->r, "expiry", TFA_CHECK_OK, "long-term key: does not expire");
+		return;
+	}
+	if (!from) {
+		add_check(d->r, "expiry", TFA_CHECK_INFO, "session credentials with no "
+			  "recorded expiry; STS will say when they have expired");
+		return;
+	}
+	tfa_time_format(when, exp);
+	if (exp <= now) {
+		c = add_check(d->r, "expiry", TFA_CHECK_FAIL, "the session credentials expired "
+			      "at %s (%ld min ago, per %s)", when, (long)((now - exp) / 60), from);
+		set_fix(c, "get a new session (aws sts get-session-token, or your login tool), "
+			"then eval \"$(tfauth-env %s)\"", d->sel.name);
+	} else {
+		add_check(d->r, "expiry", exp - now < 900 ? TFA_CHECK_WARN : TFA_CHECK_OK,
+			  "the session credentials expire at %s (in %ld min, per %s)", when,
+			  (long)((exp - now) / 60), from);
+	}
+}
+
+static int
+has(const struct tfa_section *s, const char *key)
+{
+	const char *v = tfa_section_value(s, key);
+	return v && *v;
+}
+
+/* aws-reference.md Appendix B, the differences this environment can show. */
+static void
+check_cli_vs_terraform(struct diag *d)
+{
+	struct tfa_ctx *ctx = d->ctx;
+	const char *p = tfa_ctx_getenv_nonempty(ctx, "AWS_PROFILE");
+	const char *dp = tfa_ctx_getenv(ctx, "AWS_DEFAULT_PROFILE");
+	const char *reg = tfa_ctx_getenv_nonempty(ctx, "AWS_REGION");
+	const char *dreg = tfa_ctx_getenv_nonempty(ctx, "AWS_DEFAULT_REGION");
+	const char *file, *v;
+	unsigned line;
+	struct tfa_check *c = add_check(d->r, "cli-vs-terraform", TFA_CHECK_OK,
+					"the AWS CLI and Terraform resolve the same things");
+	int n = 0;
+
+	if (p && dp && strcmp(p, dp) != 0) {
+		add_detail(c, "profile: Terraform uses AWS_PROFILE='%s', the AWS CLI v1 "
+			   "AWS_DEFAULT_PROFILE='%s'", p, dp);
+		n++;
+	}
+	if (reg && (!dreg || strcmp(reg, dreg) != 0)) {
+		add_detail(c, "region: Terraform uses AWS_REGION='%s', the AWS CLI v1 %s", reg,
+			   dreg ? "AWS_DEFAULT_REGION" : "the profile's region");
+		n++;
+	}
+	if ((file = tfa_config_both_defaults(d->cfg, &line))) {
+		add_detail(c, "[default] at %s:%u: Terraform uses [profile default] instead, "
+			   "the AWS CLI whichever comes later", file, line);
+		n++;
+	}
+	if (d->have_profile) {
+		const struct tfa_section *s = d->prof.section;
+		const struct tfa_setting *k = tfa_section_get(s, "aws_access_key_id");
+		if (k && has(s, "credential_process") && !strstr(k->file, "credentials")) {
+			add_detail(c, "profile '%s' has keys in the config file and a "
+				   "credential_process: Terraform uses the keys, the AWS CLI runs "
+				   "the process", s->name);
+			n++;
+		}
+		if (k && (has(s, "sso_session") || has(s, "sso_start_url")) &&
+		    !has(s, "role_arn")) {
+			add_detail(c, "profile '%s' has static keys and SSO settings: Terraform "
+				   "uses the keys, the AWS CLI SSO", s->name);
+			n++;
+		}
+		if ((v = tfa_section_value(s, "duration_seconds")) && *v && atol(v) <= 900) {
+			add_detail(c, "duration_seconds = %s: Terraform asks for 15 minutes "
+				   "instead, the AWS CLI passes it on", v);
+			n++;
+		}
+		if ((v = tfa_section_value(s, "sts_regional_endpoints")) && strcmp(v, "legacy") == 0) {
+			add_detail(c, "sts_regional_endpoints = legacy: the AWS CLI may use the "
+				   "global STS endpoint, Terraform always the regional one");
+			n++;
+		}
+		if ((v = tfa_section_value(s, "credential_process")) &&
+		    strpbrk(v, "|&;<>$`*?~")) {
+			add_detail(c, "credential_process uses shell syntax: Terraform runs it "
+				   "with sh -c, the AWS CLI without a shell");
+			n++;
+		}
+	}
+	if ((v = tfa_ctx_getenv(ctx, "AWS_EC2_METADATA_DISABLED")) && *v &&
+	    strcasecmp(v, "true") != 0 && strcasecmp(v, "false") != 0) {
+		add_detail(c, "AWS_EC2_METADATA_DISABLED='%s' disables nothing for Terraform "
+			   "or the AWS CLI: only 'true' does", v);
+		n++;
+	}
+	if (n) {
+		c->status = TFA_CHECK_WARN;
+		set_summary(c, "%d difference%s between what the AWS CLI and Terraform "
+			    "would use", n, n == 1 ? "" : "s");
+		set_fix(c, "trust Terraform's view (tfauth follows it); "
+			"eval \"$(tfauth-env PROFILE)\" aligns the environment");
+	}
+}
+
+
+/* -------------------------------------------------------- network checks */
+
+/*
+ * One network call on its own thread with its own connection: a copy of
+ * the context that shares the environment (read-only) but not the
+ * transport, unless a test installed one, when the calls run in turn.
+ */
+struct job {
+	void (*fn)(struct job *);
+	struct tfa_ctx ctx;
+	const struct tfa_creds *creds;
+	const char *endpoint, *region, *profile;
+	const char *key_id;       /* for GetAccessKeyLastUsed */
+	int rc;
+	struct tfa_err err;
+	struct tfa_sts_identity id;
+	struct tfa_iam_access_key_list keys;
+	struct tfa_iam_key_last_used used;
+	pthread_t tid;
+	int threaded;
+};
+
+static void
+job_identity(struct job *j)
+{
+	struct tfa_sts_target t = { j->endpoint, j->region, j->profile };
+
+	j->rc = tfa_sts_get_caller_identity(&j->id, &j->ctx, &t, j->creds, &j->err);
+}
+
+static void
+job_list_keys(struct job *j)
+{
+	struct tfa_iam_target t = { j->endpoint, j->region, j->profile };
+
+	j->rc = tfa_iam_list_access_keys(&j->keys, &j->ctx, &t, j->creds, NULL, &j->err);
+}
+
+static void
+job_last_used(struct job *j)
+{
+	struct tfa_iam_target t = { j->endpoint, j->region, j->profile };
+
+	j->rc = tfa_iam_get_access_key_last_used(&j->used, &j->ctx, &t, j->creds,
+						 j->key_id, &j->err);
+}
+
+static void *
+job_thread(void *arg)
+{
+	struct job *j = arg;
+
+	j->fn(j);
+	return NULL;
+}
+
+static void
+job_init(struct job *j, const struct tfa_ctx *ctx, void (*fn)(struct job *))
+{
+	memset(j, 0, sizeof(*j));
+	j->fn = fn;
+	j->ctx = *ctx;                 /* shares env; see job_end */
+	if (!ctx->transport) {
+		j->ctx.transport = NULL;
+		j->ctx.owns_transport = 0;
+	}
+	tfa_err_clear(&j->err);
+	tfa_sts_identity_init(&j->id);
+	tfa_iam_access_key_list_init(&j->keys);
+	tfa_iam_key_last_used_init(&j->used);
+}
+
+static void
+job_start(struct job *j, const struct tfa_ctx *ctx)
+{
+	if (!ctx->transport && pthread_create(&j->tid, NULL, job_thread, j) == 0) {
+		j->threaded = 1;
+		return;
+	}
+	j->fn(j);
+}
+
+static void
+job_wait(struct job *j, const struct tfa_ctx *ctx)
+{
+	if (j->threaded)
+		pthread_join(j->tid, NULL);
+	/* Free the connection the job made; the environment is ctx's. */
+	if (j->ctx.transport && j->ctx.transport != ctx->transport && j->ctx.owns_transport)
+		j->ctx.transport->free(j->ctx.transport);
+	j->ctx.transport = NULL;
+}
+
+static void
+job_dispose(struct job *j)
+{
+	tfa_sts_identity_dispose(&j->id);
+	tfa_iam_access_key_list_dispose(&j->keys);
+	tfa_iam_key_last_used_dispose(&j->used);
+}
+
+/* Credentials for the identity check, as Terraform would resolve them. */
+static int
+creds_from(struct tfa_creds *c, const char *id, const char *secret, const char *token)
+{
+	if (!id || !*id || !secret || !*secret)
+		return -1;
+	c->access_key_id = tfa_xstrdup(id);
+	c->secret_access_key = tfa_xstrdup(secret);
+	c->session_token = token && *token ? tfa_xstrdup(token) : NULL;
+	return 0;
+}
+
+static int
+env_creds(struct tfa_creds *c, const struct tfa_ctx *ctx)
+{
+	const char *token = tfa_ctx_getenv_nonempty(ctx, "AWS_SESSION_TOKEN");
+
+	if (!token)
+		token = tfa_ctx_getenv_nonempty(ctx, "AWS_SECURITY_TOKEN");
+	return creds_from(c, tfa_ctx_getenv(ctx, "AWS_ACCESS_KEY_ID"),
+			  tfa_ctx_getenv(ctx, "AWS_SECRET_ACCESS_KEY"), token);
+}
+
+static int
+section_creds(struct tfa_creds *c, const struct tfa_section *s)
+{
+	const char *token = tfa_section_value(s, "aws_session_token");
+
+	if (!token || !*token)
+		token = tfa_section_value(s, "aws_security_token");
+	return creds_from(c, tfa_section_value(s, "aws_access_key_id"),
+			  tfa_section_value(s, "aws_secret_access_key"), token);
+}
+
+static void
+fail_from_err(struct tfa_check *c, const struct tfa_err *err)
+{
+	c->status = TFA_CHECK_FAIL;
+	if (err->aws_code[0])
+		snprintf(c->aws_code, sizeof(c->aws_code), "%s", err->aws_code);
+	if (err->hint[0])
+		set_fix(c, "%s", err->hint);
+}
+
+/*
+ * The roles of an assume-role profile, outermost last: each profile of
+ * the chain but the base, and the base too when its own role is assumed
+ * (credential_source, or a keyed profile naming itself).
+ */
+static size_t
+roles_of(const struct tfa_profile *p, const struct tfa_section **out)
+{
+	size_t n = 0, i, last = p->nchain - 1;
+
+	if (p->credential_source || (last == 0 && p->kind == TFA_PROFILE_ASSUME_ROLE))
+		out[n++] = p->chain[last];
+	for (i = last; i-- > 0;)
+		out[n++] = p->chain[i];
+	return n;
+}
+
+static void
+check_identity_and_key(struct diag *d, struct tfa_check *region_check)
+{
+	struct tfa_ctx *ctx = d->ctx;
+	struct tfa_creds base, cur;
+	struct tfa_endpoint sts, iam;
+	struct tfa_err err;
+	struct tfa_check *c;
+	const struct tfa_section *roles[TFA_PROFILE_MAX_CHAIN + 1];
+	const char *region, *origin, *what = NULL;
+	struct job idj, keyj, usedj;
+	int long_term = 0, have_iam = 0, rc;
+	size_t nroles = 0, i;
+	char masked[16];
+	time_t asked;
+
+	tfa_creds_init(&base);
+	tfa_creds_init(&cur);
+	memset(&sts, 0, sizeof(sts));
+	memset(&iam, 0, sizeof(iam));
+	tfa_err_clear(&err);
+
+	/* Which credentials: the environment's, or the profile's. */
+	if (d->env_keys_used) {
+		if (env_creds(&base, ctx) < 0) {
+			add_check(d->r, "identity", TFA_CHECK_SKIP, "no complete credentials "
+				  "in the environment to ask STS about");
+			goto out;
+		}
+		what = "the environment's keys";
+	} else if (!d->have_profile) {
+		add_check(d->r, "identity", TFA_CHECK_SKIP, "no profile to ask STS about");
+		goto out;
+	} else if (d->prof.kind == TFA_PROFILE_STATIC) {
+		if (section_creds(&base, d->prof.section) < 0) {
+			add_check(d->r, "identity", TFA_CHECK_SKIP, "profile '%s' has "
+				  "incomplete keys", d->prof.name);
+			goto out;
+		}
+		what = "the profile's keys";
+	} else if (d->prof.kind == TFA_PROFILE_ASSUME_ROLE) {
+		const struct tfa_section *b = d->prof.chain[d->prof.nchain - 1];
+		if (d->prof.credential_source && strcmp(d->prof.credential_source, "Environment") == 0)
+			rc = env_creds(&base, ctx);
+		else if (!d->prof.credential_source && d->prof.base_kind == TFA_PROFILE_STATIC)
+			rc = section_creds(&base, b);
+		else
+			rc = -1;
+		if (rc < 0) {
+			c = add_check(d->r, "identity", TFA_CHECK_SKIP, "the base credentials of "
+				      "'%s' (%s) are not ones tfauth can resolve yet",
+				      d->prof.name, d->prof.credential_source ? d->prof.credential_source :
+				      tfa_profile_kind_name(d->prof.base_kind));
+			set_fix(c, "aws sts get-caller-identity --profile %s", d->prof.name);
+			goto out;
+		}
+		nroles = roles_of(&d->prof, roles);
+		for (i = 0; i < nroles; i++) {
+			const char *mfa = tfa_section_value(roles[i], "mfa_serial");
+			if (mfa && *mfa) {
+				/* The doctor never prompts; check the base keys only. */
+				nroles = 0;
+				add_check(d->r, "identity", TFA_CHECK_INFO, "role of profile '%s' "
+					  "needs an MFA code: only its source credentials are checked",
+					  roles[i]->name);
+				break;
+			}
+		}
+		what = "the source profile's keys";
+	} else {
+		c = add_check(d->r, "identity", TFA_CHECK_SKIP, "%s credentials are not "
+			      "resolved by this version of tfauth-doctor",
+			      tfa_profile_kind_name(d->prof.kind));
+		set_fix(c, "aws sts get-caller-identity --profile %s", d->prof.name);
+		goto out;
+	}
+
+	region = tfa_profile_region(ctx, d->have_profile ? d->prof.section : NULL, &origin);
+	if (!region)
+		region = "us-east-1"; /* the region check says what is missing */
+	if (tfa_endpoint_resolve(&sts, ctx, d->cfg, d->have_profile ? d->prof.section : NULL,
+				 TFA_SERVICE_STS, region, origin, &err) < 0) {
+		c = add_check(d->r, "identity", TFA_CHECK_FAIL, "%s", err.msg);
+		fail_from_err(c, &err);
+		goto out;
+	}
+	if (region_check) {
+		add_detail(region_check, "STS endpoint: %s (%s)", sts.url, sts.source);
+	}
+	long_term = !base.session_token && base.access_key_id &&
+		    strncmp(base.access_key_id, "AKIA", 4) == 0;
+	if (long_term && tfa_endpoint_resolve(&iam, ctx, d->cfg,
+					      d->have_profile ? d->prof.section : NULL,
+					      TFA_SERVICE_IAM, region, origin, &err) == 0)
+		have_iam = 1;
+
+	/* The independent calls go out together. */
+	job_init(&idj, ctx, job_identity);
+	idj.creds = &base;
+	idj.endpoint = sts.url;
+	idj.region = sts.signing_region;
+	idj.profile = d->have_profile ? d->prof.name : NULL;
+	job_init(&keyj, ctx, job_list_keys);
+	job_init(&usedj, ctx, job_last_used);
+	if (have_iam) {
+		keyj.creds = usedj.creds = &base;
+		keyj.endpoint = usedj.endpoint = iam.url;
+		keyj.region = usedj.region = iam.signing_region;
+		keyj.profile = usedj.profile = idj.profile;
+		usedj.key_id = base.access_key_id;
+	}
+	asked = tfa_ctx_now(ctx);
+	job_start(&idj, ctx);
+	if (have_iam) {
+		job_start(&keyj, ctx);
+		job_start(&usedj, ctx);
+	}
+	job_wait(&idj, ctx);
+	if (have_iam) {
+		job_wait(&keyj, ctx);
+		job_wait(&usedj, ctx);
+	}
+
+	short_mask(masked, base.access_key_id);
+	if (idj.rc < 0) {
+		c = add_check(d->r, "identity", TFA_CHECK_FAIL, "STS rejects %s (%s): %s",
+			      what, masked, idj.err.msg);
+		fail_from_err(c, &idj.err);
+		if (strcmp(idj.err.aws_code, "InvalidClientTokenId") == 0 && long_term)
+			set_fix(c, "the key %s is unknown to AWS or deactivated: create or "
+				"reactivate one, then 'tfauth-profile set-keys %s'", masked,
+				d->have_profile ? d->prof.name : "PROFILE");
+		if (region_check && (strcmp(idj.err.aws_code, "RegionDisabledException") == 0 ||
+				     strcmp(idj.err.aws_code, "OptInRequired") == 0)) {
+			region_check->status = TFA_CHECK_FAIL;
+			set_summary(region_check, "region '%s' is not enabled for this account", region);
+			set_fix(region_check, "enable it (AWS console: Account > AWS Regions), "
+				"or choose an enabled region");
+		}
+	} else {
+		/* Clock skew: the Date of the reply against our clock. */
+		if (idj.id.server_time) {
+			long skew = (long)(idj.id.server_time - asked);
+			long mag = skew < 0 ? -skew : skew;
+			c = add_check(d->r, "clock", mag > 300 ? TFA_CHECK_FAIL :
+				      mag > 60 ? TFA_CHECK_WARN : TFA_CHECK_OK,
+				      "this machine's clock is %ld s %s STS's", mag,
+				      skew > 0 ? "behind" : "ahead of");
+			if (mag > 60)
+				set_fix(c, "synchronise the clock (e.g. 'sudo timedatectl set-ntp "
+					"true'); SigV4 rejects requests more than 5 minutes off");
+		} else {
+			add_check(d->r, "clock", TFA_CHECK_SKIP, "STS sent no Date header");
+		}
+		if (nroles) {
+			/* Assume each role in turn, as Terraform's SDK would. */
+			tfa_creds_copy(&cur, &base);
+			for (i = 0; i < nroles; i++) {
+				struct tfa_sts_session sess;
+				struct tfa_sts_assume_role_params ap;
+				struct tfa_sts_target t = { sts.url, sts.signing_region, d->prof.name };
+				char session[64];
+				const char *v;
+				memset(&ap, 0, sizeof(ap));
+				ap.role_arn = tfa_section_value(roles[i], "role_arn");
+				v = tfa_section_value(roles[i], "role_session_name");
+				snprintf(session, sizeof(session), "tfauth-doctor-%ld", (long)asked);
+				ap.role_session_name = v && *v ? v : session;
+				v = tfa_section_value(roles[i], "external_id");
+				ap.external_id = v && *v ? v : NULL;
+				tfa_sts_session_init(&sess);
+				tfa_err_clear(&err);
+				if (tfa_sts_assume_role(&sess, ctx, &t, &cur, &ap, &err) < 0) {
+					c = add_check(d->r, "identity", TFA_CHECK_FAIL,
+						      "%s is %s; assuming role %s (profile '%s') "
+						      "fails: %s", what, idj.id.arn, ap.role_arn,
+						      roles[i]->name, err.msg);
+					fail_from_err(c, &err);
+					tfa_sts_session_dispose(&sess);
+					goto keys;
+				}
+				tfa_creds_dispose(&cur);
+				tfa_creds_copy(&cur, &sess.creds);
+				tfa_sts_session_dispose(&sess);
+			}
+			{
+				struct tfa_sts_target t = { sts.url, sts.signing_region, d->prof.name };
+				struct tfa_sts_identity fin;
+				tfa_sts_identity_init(&fin);
+				tfa_err_clear(&err);
+				if (tfa_sts_get_caller_identity(&fin, ctx, &t, &cur, &err) < 0) {
+					c = add_check(d->r, "identity", TFA_CHECK_FAIL, "the assumed "
+						      "role's credentials are rejected: %s", err.msg);
+					fail_from_err(c, &err);
+				} else {
+					add_check(d->r, "identity", TFA_CHECK_OK, "%s (account %s), "
+						  "via %s", fin.arn, fin.account, idj.id.arn);
+					snprintf(d->r->account, sizeof(d->r->account), "%s", fin.account);
+					d->r->arn = tfa_xstrdup(fin.arn);
+				}
+				tfa_sts_identity_dispose(&fin);
+			}
+		} else {
+			add_check(d->r, "identity", TFA_CHECK_OK, "%s (account %s)", idj.id.arn,
+				  idj.id.account);
+			snprintf(d->r->account, sizeof(d->r->account), "%s", idj.id.account);
+			d->r->arn = tfa_xstrdup(idj.id.arn);
+		}
+	}
+keys:
+	if (!long_term) {
+		if (base.access_key_id)
+			add_check(d->r, "access-key", TFA_CHECK_SKIP, "%s are session "
+				  "credentials: IAM keeps no status for them", what);
+	} else if (!have_iam) {
+		c = add_check(d->r, "access-key", TFA_CHECK_SKIP, "no IAM endpoint: %s", err.msg);
+	} else if (keyj.rc == 0) {
+		const struct tfa_iam_access_key *k = NULL;
+		for (i = 0; i < keyj.keys.n; i++)
+			if (strcmp(keyj.keys.keys[i].access_key_id, base.access_key_id) == 0)
+				k = &keyj.keys.keys[i];
+		if (!k) {
+			add_check(d->r, "access-key", TFA_CHECK_WARN, "IAM lists no key %s for "
+				  "user '%s'", masked, keyj.keys.user_name ? keyj.keys.user_name : "?");
+		} else if (k->status != TFA_IAM_KEY_ACTIVE) {
+			c = add_check(d->r, "access-key", TFA_CHECK_FAIL, "key %s of user '%s' "
+				      "is %s", masked, k->user_name, k->status_text);
+			set_fix(c, "reactivate it: aws iam update-access-key --user-name %s "
+				"--access-key-id %s --status Active (with other credentials), or "
+				"create a new key and run 'tfauth-profile set-keys %s'",
+				k->user_name, k->access_key_id,
+				d->have_profile ? d->prof.name : "PROFILE");
+		} else {
+			char created[TFA_TIME_LEN], used[TFA_TIME_LEN];
+			tfa_time_format(created, k->create_date);
+			c = add_check(d->r, "access-key", TFA_CHECK_OK, "key %s of user '%s' is "
+				      "Active, created %s", masked, k->user_name, created);
+			if (usedj.rc == 0 && usedj.used.last_used_date) {
+				tfa_time_format(used, usedj.used.last_used_date);
+				add_detail(c, "last used %s (%s, %s)", used,
+					   usedj.used.service_name ? usedj.used.service_name : "?",
+					   usedj.used.region ? usedj.used.region : "?");
+			} else if (usedj.rc == 0) {
+				add_detail(c, "never used");
+			}
+		}
+	} else if (strcmp(keyj.err.aws_code, "InvalidClientTokenId") == 0) {
+		c = add_check(d->r, "access-key", TFA_CHECK_FAIL, "IAM does not accept key %s "
+			      "either: it was deleted, deactivated, or never existed", masked);
+		set_fix(c, "look it up with credentials that work: aws iam list-access-keys "
+			"--user-name USER; then 'tfauth-profile set-keys %s'",
+			d->have_profile ? d->prof.name : "PROFILE");
+	} else {
+		c = add_check(d->r, "access-key", TFA_CHECK_WARN, "cannot read the key's "
+			      "status from IAM: %s", keyj.err.msg);
+		if (keyj.err.aws_code[0])
+			snprintf(c->aws_code, sizeof(c->aws_code), "%s", keyj.err.aws_code);
+	}
+	job_dispose(&idj);
+	job_dispose(&keyj);
+	job_dispose(&usedj);
+out:
+	tfa_endpoint_dispose(&sts);
+	tfa_endpoint_dispose(&iam);
+	tfa_creds_dispose(&base);
+	tfa_creds_dispose(&cur);
+}
+
+static struct tfa_check *
+check_region(struct diag *d)
+{
+	const char *origin, *region;
+	struct tfa_check *c;
+
+	region = tfa_profile_region(d->ctx, d->have_profile ? d->prof.section : NULL, &origin);
+	if (!region) {
+		c = add_check(d->r, "region", TFA_CHECK_FAIL, "no region: Terraform's AWS "
+			      "provider needs one");
+		set_fix(c, "set 'region = ...' in the profile, or export AWS_REGION");
+		return c;
+	}
+	if (!tfa_endpoint_region_valid(region)) {
+		c = add_check(d->r, "region", TFA_CHECK_FAIL, "'%s' (from %s) is not a "
+			      "region name", region, strcmp(origin, "profile") == 0 ?
+			      "the profile" : origin);
+		set_fix(c, "use a name like eu-west-1");
+		return c;
+	}
+	if (strcmp(origin, "profile") == 0) {
+		const struct tfa_setting *s = tfa_section_get(d->prof.section, "region");
+		return add_check(d->r, "region", TFA_CHECK_OK, "%s (profile '%s', %s:%u)",
+				 region, d->prof.name, s->file, s->line);
+	}
+	return add_check(d->r, "region", TFA_CHECK_OK, "%s (%s)", region, origin);
+}
+
+static void
+diagnose_network(struct diag *d)
+{
+	struct tfa_check *rc = check_region(d);
+
+	if (d->flags & TFA_DIAG_OFFLINE) {
+		add_check(d->r, "identity", TFA_CHECK_SKIP, "offline: STS not asked");
+		return;
+	}
+	check_identity_and_key(d, rc->status == TFA_CHECK_FAIL ? NULL : rc);
+}
+
+void
+tfa_diagnose(struct tfa_report *out, struct tfa_ctx *ctx, const char *profile,
+	     unsigned flags)
+{
+	struct diag d;
+	struct tfa_err err;
+	struct tfa_check *c;
+
+	memset(out, 0, sizeof(*out));
+	memset(&d, 0, sizeof(d));
+	d.r = out;
+	d.ctx = ctx;
+	d.flags = flags;
+	tfa_err_clear(&err);
+
+	if (tfa_config_load(&d.cfg, ctx, &err) < 0) {
+		c = add_check(out, "config", TFA_CHECK_FAIL, "%s", err.msg);
+		if (err.hint[0])
+			set_fix(c, "%s", err.hint);
+		return;
+	}
+	add_check(out, "config", TFA_CHECK_OK, "%s and %s load (%zu profiles)",
+		  tfa_config_config_path(d.cfg), tfa_config_credentials_path(d.cfg),
+		  tfa_config_profile_count(d.cfg));
+	tfa_profile_select(&d.sel, ctx, profile);
+	out->profile = tfa_xstrdup(d.sel.name);
+	out->profile_origin = tfa_profile_origin_name(d.sel.origin);
+
+	check_environment(&d);
+	check_profile(&d);
+	check_sources(&d);
+	diagnose_network(&d);
+	check_expiry(&d);
+	check_cli_vs_terraform(&d);
+	tfa_config_free(d.cfg);
+}
+
+int
+tfa_report_ok(const struct tfa_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nchecks; i++)
+		if (r->checks[i].status == TFA_CHECK_FAIL)
+			return 0;
+	return 1;
+}
+
+void
+tfa_report_dispose(struct tfa_report *r)
+{
+	size_t i, j;
+
+	for (i = 0; i < r->nchecks; i++) {
+		free(r->checks[i].summary);
+		free(r->checks[i].fix);
+		for (j = 0; j < r->checks[i].ndetails; j++)
+			free(r->checks[i].details[j]);
+		free(r->checks[i].details);
+	}
+	free(r->checks);
+	for (i = 0; i < 4; i++) {
+		free(r->sources[i].value);
+		free(r->sources[i].location);
+	}
+	free(r->profile);
+	free(r->arn);
+	memset(r, 0, sizeof(*r));
+}
