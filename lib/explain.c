@@ -1719,3 +1719,21 @@ tfa_explain_json(struct tfa_buf *out, const struct tfa_finding *f, size_t n)
 	json_decref(arr);
 	return rc;
 }
+
+int
+tfa_explain_fix(struct tfa_buf *out, const struct tfa_finding *f, const char *fallback)
+{
+	const char *name = f->profile[0] ? f->profile : fallback;
+	const char *p = f->fix, *hit;
+	int rc = 0;
+
+	if (!name || !*name)
+		return tfa_buf_adds(out, f->fix);
+	while (rc == 0 && (hit = strstr(p, "PROFILE"))) {
+		rc = tfa_buf_add(out, p, (size_t)(hit - p));
+		if (rc == 0)
+			rc = tfa_buf_adds(out, name);
+		p = hit + 7;
+	}
+	return rc ? rc : tfa_buf_adds(out, p);
+}

@@ -102,4 +102,12 @@ const struct tfa_explain_kind *tfa_explain_kind(size_t i);
 int tfa_explain_json(struct tfa_buf *out, const struct tfa_finding *f,
 		     size_t n);
 
+/*
+ * The fix of f with its PROFILE placeholder filled: the profile the text
+ * named, else fallback (the user's current profile), else left as is.
+ * 0, or TFA_ETOOBIG.
+ */
+int tfa_explain_fix(struct tfa_buf *out, const struct tfa_finding *f,
+		    const char *fallback);
+
 #endif
