@@ -96,6 +96,7 @@ check: all tests
 
 bench: all
 	@sh tests/bench/run.sh
+	@TFAUTH_BIN=$(abspath $(B)) python3 tests/bench/doctor.py
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

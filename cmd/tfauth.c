@@ -16,6 +16,7 @@
 static const char usage[] = "usage: tfauth COMMAND [ARGS]\n";
 
 static const char *const commands[][2] = {
+	{ "doctor", "check everything that breaks Terraform's AWS credentials" },
 	{ "env", "print shell code that selects a profile" },
 	{ "profile", "list, show and report the current profile" },
 	{ NULL, NULL }
@@ -47,6 +48,7 @@ main(int argc, char **argv)
 	struct tfa_buf dir = TFA_BUF_INIT, path = TFA_BUF_INIT, name = TFA_BUF_INIT;
 	const char *cmd;
 	size_t i;
+	int status;
 
 	cli_init(argv[0]);
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
@@ -74,7 +76,8 @@ main(int argc, char **argv)
 			argv[1] = name.ptr;
 			execv(path.ptr, argv + 1);
 			fprintf(stderr, "%s: cannot run '%s': %s\n", cli_prog, path.ptr, strerror(errno));
-			return CLI_EXIT_FAIL;
+			status = CLI_EXIT_FAIL;
+			goto out;
 		}
 	}
 	argv[1] = name.ptr;
@@ -85,8 +88,14 @@ main(int argc, char **argv)
 		for (i = 0; commands[i][0]; i++)
 			fprintf(stderr, " %s", commands[i][0]);
 		fprintf(stderr, " ('tfauth --help')\n");
-		return CLI_EXIT_USAGE;
+		status = CLI_EXIT_USAGE;
+		goto out;
 	}
 	fprintf(stderr, "%s: cannot run '%s': %s\n", cli_prog, name.ptr, strerror(errno));
-	return CLI_EXIT_FAIL;
+	status = CLI_EXIT_FAIL;
+out:
+	tfa_buf_dispose(&dir);
+	tfa_buf_dispose(&path);
+	tfa_buf_dispose(&name);
+	return status;
 }

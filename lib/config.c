@@ -485,26 +485,29 @@ lower_in_place(const char *s, size_t n)
  * The keys nearly every profile has, shared instead of copied: with
  * thousands of profiles this is a good part of the allocations.
  */
-static const char *const common_keys[] = {
-	"region", "output", "aws_access_key_id", "aws_secret_access_key",
-	"aws_session_token", "role_arn", "source_profile", "sso_session",
-	"sso_account_id", "sso_role_name", "sso_start_url", "sso_region",
-	"credential_process", "mfa_serial", "external_id", "role_session_name",
-	"duration_seconds", "credential_source", "web_identity_token_file",
-	"endpoint_url", "services", NULL
+#define KEY(k) { k, sizeof(k) - 1 }
+static const struct {
+	const char *name;
+	size_t len;
+} common_keys[] = {
+	KEY("region"), KEY("output"), KEY("aws_access_key_id"),
+	KEY("aws_secret_access_key"), KEY("aws_session_token"), KEY("role_arn"),
+	KEY("source_profile"), KEY("sso_session"), KEY("sso_account_id"),
+	KEY("sso_role_name"), KEY("sso_start_url"), KEY("sso_region"),
+	KEY("credential_process"), KEY("mfa_serial"), KEY("external_id"),
+	KEY("role_session_name"), KEY("duration_seconds"), KEY("credential_source"),
+	KEY("web_identity_token_file"), KEY("endpoint_url"), KEY("services"),
 };
+#undef KEY
 
 static const char *
 key_of(const char *s, size_t n)
 {
-	const char *const *k;
+	size_t i;
 
-	/* The common keys are all lower-case and start with a, c, d, e, m, o, r, s, w. */
-	if (n >= 6 && s[0] >= 'a' && s[0] <= 'z')
-		for (k = common_keys; *k; k++)
-			if ((*k)[0] == s[0] && (*k)[1] == s[1] &&
-			    memcmp(*k, s, n) == 0 && (*k)[n] == '\0')
-				return *k;
+	for (i = 0; i < sizeof(common_keys) / sizeof(common_keys[0]); i++)
+		if (common_keys[i].len == n && memcmp(common_keys[i].name, s, n) == 0)
+			return common_keys[i].name;
 	return lower_in_place(s, n);
 }
 
