@@ -29,7 +29,7 @@
 struct chunk {
 	struct chunk *next;
 	size_t used, size;
-	char data[];
+	_Alignas(16) char data[];
 };
 
 struct arena {
@@ -42,6 +42,7 @@ arena_alloc(struct arena *a, size_t n)
 	struct chunk *c = a->head;
 	char *p;
 
+	n = (n + 15) & ~(size_t)15; /* every block aligned for any struct */
 	if (!c || c->size - c->used < n) {
 		size_t size = n > 65536 ? n : 65536;
 		c = tfa_xmalloc(sizeof(*c) + size);
@@ -155,7 +156,9 @@ add_section(struct tfa_config *cfg, enum tfa_section_kind kind,
 		return r;
 	if ((cfg->tused + 1) * 2 > cfg->tsize)
 		table_grow(cfg);
-	r = tfa_xcalloc(1, sizeof(*r));
+	/* From the arena: thousands of small records, freed all at once. */
+	r = (struct section_rec *)(void *)arena_alloc(&cfg->arena, sizeof(*r));
+	memset(r, 0, sizeof(*r));
 	r->pub.kind = kind;
 	r->pub.name = name; /* in cfg's file bytes or arena, like every string */
 	r->pub.file = file;
@@ -193,7 +196,7 @@ tfa_config_free(struct tfa_config *cfg)
 	if (!cfg)
 		return;
 	for (i = 0; i < cfg->nall; i++)
-		free_section(cfg->all[i]);
+		free_settings(cfg->all[i]->pub.settings, cfg->all[i]->pub.nsettings);
 	free(cfg->all);
 	free(cfg->table);
 	free((void *)cfg->profiles);
