@@ -621,23 +621,6 @@ fail_from_err(struct tfa_check *c, const struct tfa_err *err)
 		set_fix(c, "%s", err->hint);
 }
 
-/*
- * The roles of an assume-role profile, outermost last: each profile of
- * the chain but the base, and the base too when its own role is assumed
- * (credential_source, or a keyed profile naming itself).
- */
-static size_t
-roles_of(const struct tfa_profile *p, const struct tfa_section **out)
-{
-	size_t n = 0, i, last = p->nchain - 1;
-
-	if (p->credential_source || (last == 0 && p->kind == TFA_PROFILE_ASSUME_ROLE))
-		out[n++] = p->chain[last];
-	for (i = last; i-- > 0;)
-		out[n++] = p->chain[i];
-	return n;
-}
-
 static void
 check_identity_and_key(struct diag *d, struct tfa_check *region_check)
 {
@@ -646,7 +629,7 @@ check_identity_and_key(struct diag *d, struct tfa_check *region_check)
 	struct tfa_endpoint sts, iam;
 	struct tfa_err err;
 	struct tfa_check *c;
-	const struct tfa_section *roles[TFA_PROFILE_MAX_CHAIN + 1];
+	const struct tfa_section *roles[TFA_PROFILE_MAX_CHAIN];
 	const char *region, *origin, *what = NULL;
 	struct job idj, keyj, usedj;
 	int long_term = 0, have_iam = 0, rc;
@@ -694,7 +677,7 @@ check_identity_and_key(struct diag *d, struct tfa_check *region_check)
 			set_fix(c, "aws sts get-caller-identity --profile %s", d->prof.name);
 			goto out;
 		}
-		nroles = roles_of(&d->prof, roles);
+		nroles = tfa_profile_roles(&d->prof, roles);
 		for (i = 0; i < nroles; i++) {
 			const char *mfa = tfa_section_value(roles[i], "mfa_serial");
 			if (mfa && *mfa) {

@@ -459,3 +459,18 @@ tfa_profile_resolve(struct tfa_profile *out, const struct tfa_config *cfg,
 	*out = p;
 	return 0;
 }
+
+size_t
+tfa_profile_roles(const struct tfa_profile *p, const struct tfa_section **out)
+{
+	size_t n = 0, i, last;
+
+	if (p->kind != TFA_PROFILE_ASSUME_ROLE || p->nchain == 0)
+		return 0;
+	last = p->nchain - 1;
+	if (p->credential_source || last == 0)
+		out[n++] = p->chain[last];
+	for (i = last; i-- > 0;)
+		out[n++] = p->chain[i];
+	return n;
+}

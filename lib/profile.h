@@ -86,6 +86,15 @@ struct tfa_profile {
 int tfa_profile_resolve(struct tfa_profile *out, const struct tfa_config *cfg,
 			const char *name, struct tfa_err *err);
 
+/*
+ * The profiles whose role_arn is assumed, in order: the one next to the
+ * base credentials first, the resolved profile last.  That is each profile
+ * of the chain but the base, and the base too when its own role is
+ * assumed (credential_source, or a keyed profile naming itself).  out must
+ * hold TFA_PROFILE_MAX_CHAIN entries.  Returns how many.
+ */
+size_t tfa_profile_roles(const struct tfa_profile *p, const struct tfa_section **out);
+
 /* Fill err for a profile that does not exist, with "did you mean". */
 int tfa_profile_not_found(struct tfa_err *err, const struct tfa_config *cfg,
 			  const char *name);
