@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -83,4 +84,26 @@ cli_bad_option(const char *usage, char **argv, int c)
 	if (optopt)
 		return cli_usage_error(usage, "unknown option '-%c'", optopt);
 	return cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
+}
+
+int
+cli_exec_sibling(const char *name, char **argv)
+{
+	char self[PATH_MAX], path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/'))) {
+			*slash = '\0';
+			if (snprintf(path, sizeof(path), "%s/%s", self, name) < (int)sizeof(path) &&
+			    access(path, X_OK) == 0) {
+				execv(path, argv);
+				return -1;
+			}
+		}
+	}
+	execvp(name, argv);
+	return -1;
 }

@@ -36,4 +36,11 @@ int cli_write_stdout(const char *s, size_t n);
  */
 int cli_bad_option(const char *usage, char **argv, int c);
 
+/*
+ * Replace this process with tfauth tool NAME (argv[0] should be NAME):
+ * found next to this binary first, then on PATH.  Returns only on
+ * failure: -1 with errno set, nothing printed.
+ */
+int cli_exec_sibling(const char *name, char **argv);
+
 #endif

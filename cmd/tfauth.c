@@ -27,25 +27,10 @@ static const char help[] =
 	"'tfauth COMMAND ARGS' runs 'tfauth-COMMAND ARGS'; 'tfauth COMMAND --help'\n"
 	"explains a command.\n";
 
-/* The folder this binary lives in, or "" when /proc cannot tell. */
-static void
-self_dir(struct tfa_buf *out)
-{
-	char path[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-	char *slash;
-
-	if (n <= 0)
-		return;
-	path[n] = '\0';
-	if ((slash = strrchr(path, '/')))
-		tfa_buf_add(out, path, (size_t)(slash - path));
-}
-
 int
 main(int argc, char **argv)
 {
-	struct tfa_buf dir = TFA_BUF_INIT, path = TFA_BUF_INIT, name = TFA_BUF_INIT;
+	struct tfa_buf name = TFA_BUF_INIT;
 	const char *cmd;
 	size_t i;
 	int status;
@@ -69,19 +54,8 @@ main(int argc, char **argv)
 		return cli_usage_error(usage, "'%s' is not a tfauth command", cmd);
 
 	tfa_buf_addf(&name, "tfauth-%s", cmd);
-	self_dir(&dir);
-	if (dir.len) {
-		tfa_buf_addf(&path, "%s/%s", dir.ptr, name.ptr);
-		if (access(path.ptr, X_OK) == 0) {
-			argv[1] = name.ptr;
-			execv(path.ptr, argv + 1);
-			fprintf(stderr, "%s: cannot run '%s': %s\n", cli_prog, path.ptr, strerror(errno));
-			status = CLI_EXIT_FAIL;
-			goto out;
-		}
-	}
 	argv[1] = name.ptr;
-	execvp(name.ptr, argv + 1);
+	cli_exec_sibling(name.ptr, argv + 1);
 	if (errno == ENOENT) {
 		fprintf(stderr, "%s: '%s' is not a tfauth command\n", cli_prog, cmd);
 		fprintf(stderr, "hint: the commands are:");
@@ -94,8 +68,6 @@ main(int argc, char **argv)
 	fprintf(stderr, "%s: cannot run '%s': %s\n", cli_prog, name.ptr, strerror(errno));
 	status = CLI_EXIT_FAIL;
 out:
-	tfa_buf_dispose(&dir);
-	tfa_buf_dispose(&path);
 	tfa_buf_dispose(&name);
 	return status;
 }
