@@ -54,10 +54,36 @@ static const char help[] =
 
 #define EXPLAIN_MAX TFA_EXPLAIN_MAX_INPUT
 
+/* A JSON string of s; bytes that are not UTF-8 (from a hostile reply)
+ * become '?' rather than losing the member. */
+static json_t *
+jstr(const char *s)
+{
+	struct tfa_buf b = TFA_BUF_INIT;
+	json_t *j = json_string(s);
+	size_t i, n, len;
+
+	if (j)
+		return j;
+	n = strlen(s);
+	for (i = 0; i < n; i += len) {
+		len = tfa_utf8_seq_len(s + i, n - i);
+		if (len)
+			tfa_buf_add(&b, s + i, len);
+		else
+			tfa_buf_addch(&b, '?');
+		if (!len)
+			len = 1;
+	}
+	j = json_string(b.ptr);
+	tfa_buf_dispose(&b);
+	return j ? j : json_string("");
+}
+
 static json_t *
 str_or_null(const char *s)
 {
-	return s && *s ? json_string(s) : json_null();
+	return s && *s ? jstr(s) : json_null();
 }
 
 static int
@@ -94,11 +120,11 @@ report_json(const struct tfa_report *r)
 		json_t *o = json_object(), *det = json_array();
 		json_object_set_new(o, "id", json_string(c->id));
 		json_object_set_new(o, "status", json_string(tfa_check_status_name(c->status)));
-		json_object_set_new(o, "summary", json_string(c->summary));
+		json_object_set_new(o, "summary", jstr(c->summary));
 		json_object_set_new(o, "fix", str_or_null(c->fix));
 		json_object_set_new(o, "aws_code", str_or_null(c->aws_code));
 		for (j = 0; j < c->ndetails; j++)
-			json_array_append_new(det, json_string(c->details[j]));
+			json_array_append_new(det, jstr(c->details[j]));
 		json_object_set_new(o, "details", det);
 		json_array_append_new(checks, o);
 	}
@@ -110,9 +136,9 @@ report_json(const struct tfa_report *r)
 			continue;
 		o = json_object();
 		json_object_set_new(o, "name", json_string(s->name));
-		json_object_set_new(o, "value", json_string(s->value));
+		json_object_set_new(o, "value", jstr(s->value));
 		json_object_set_new(o, "type", json_string(s->type));
-		json_object_set_new(o, "location", json_string(s->location));
+		json_object_set_new(o, "location", jstr(s->location));
 		json_array_append_new(sources, o);
 	}
 	json_object_set_new(root, "sources", sources);

@@ -64,6 +64,13 @@ struct tfa_span tfa_span_of(const char *s);
 int tfa_span_eq(struct tfa_span a, const char *s);
 char *tfa_span_dup(struct tfa_span s);
 
+/*
+ * The length of the valid UTF-8 sequence at s (1 to 4), or 0 when the
+ * bytes there are not valid UTF-8 (overlong, surrogate, truncated...).
+ * n is how many bytes may be read.
+ */
+size_t tfa_utf8_seq_len(const char *s, size_t n);
+
 /* Allocation that cannot fail: aborts with one line when memory runs out. */
 void *tfa_xmalloc(size_t n);
 void *tfa_xcalloc(size_t nmemb, size_t size);

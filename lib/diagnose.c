@@ -746,8 +746,12 @@ check_identity_and_key(struct diag *d, struct tfa_check *region_check)
 
 	short_mask(masked, base.access_key_id);
 	if (idj.rc < 0) {
-		c = add_check(d->r, "identity", TFA_CHECK_FAIL, "STS rejects %s (%s): %s",
-			      what, masked, idj.err.msg);
+		if (idj.err.code == TFA_EAWS && idj.err.aws_code[0])
+			c = add_check(d->r, "identity", TFA_CHECK_FAIL, "STS rejects %s "
+				      "(%s): %s", what, masked, idj.err.msg);
+		else
+			c = add_check(d->r, "identity", TFA_CHECK_FAIL, "cannot ask STS "
+				      "about %s (%s): %s", what, masked, idj.err.msg);
 		fail_from_err(c, &idj.err);
 		if (strcmp(idj.err.aws_code, "InvalidClientTokenId") == 0 && long_term)
 			set_fix(c, "the key %s is unknown to AWS or deactivated: create or "
@@ -903,10 +907,16 @@ check_region(struct diag *d)
 		return c;
 	}
 	if (!tfa_endpoint_region_valid(region)) {
-		c = add_check(d->r, "region", TFA_CHECK_FAIL, "'%s' (from %s) is not a "
-			      "region name", region, strcmp(origin, "profile") == 0 ?
-			      "the profile" : origin);
-		set_fix(c, "use a name like eu-west-1");
+		if (strcmp(origin, "profile") == 0) {
+			const struct tfa_setting *s = tfa_section_get(d->prof.section, "region");
+			c = add_check(d->r, "region", TFA_CHECK_FAIL, "'%s' (profile '%s', "
+				      "%s:%u) is not a region name", region, d->prof.name,
+				      s->file, s->line);
+		} else {
+			c = add_check(d->r, "region", TFA_CHECK_FAIL, "'%s' (from %s) is "
+				      "not a region name", region, origin);
+		}
+		set_fix(c, "use a name like eu-west-1, with no blanks");
 		return c;
 	}
 	if (strcmp(origin, "profile") == 0) {

@@ -132,6 +132,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply(200, (GCI % "<Arn>arn:aws:iam::123456789012:user/caf\xe9"
                              "</Arn>").encode("latin-1") + b"\xff\xfe",
                        "text/xml; charset=ISO-8859-1")
+        elif mode == "badct":  # not UTF-8 in a header that reaches a message
+            self.reply(403, b"<html>x</html>", "text/html; charset=\xff\xfe")
+        elif mode == "badrid":
+            self.reply(200, (GCI % "<UserId>AIDABADREPLIES000001</UserId>").encode(),
+                       "text/xml", headers=(("x-amzn-RequestId", "r\xffq"),))
         elif mode == "deep":
             self.reply(200, b'<?xml version="1.0"?>' + b"<a>" * 20000 +
                        b"</a>" * 20000, "text/xml")
@@ -296,6 +301,15 @@ def bad_replies(tap, server, url, home):
                   "UTF-8, no secret" % desc,
                   t.sane() and len(line) == 1 and all(w in line[0] for w in words)
                   and r.utf8() and t.utf8() and no_secret(r) and no_secret(t), t)
+
+    # Bytes that are not UTF-8 in reply headers must not spoil the report.
+    for mode, key in (("badct", "summary"), ("badrid", "fix")):
+        server.mode = mode
+        r = doctor(home, ["bad", "--json"], env)
+        idc = r.check("identity")
+        t = doctor(home, ["bad"], env)
+        tap.check("%s: --json keeps the identity check's %s, all UTF-8" % (mode, key),
+                  r.rc == 1 and idc.get(key) and r.utf8() and t.utf8(), "%s\n%s" % (idc, r))
 
     # sts-call, the library's own message, on two of them.
     for mode, words in (("html403", ["sts-call: STS GetCallerIdentity: STS answered "
