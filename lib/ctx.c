@@ -105,14 +105,15 @@ tfa_ctx_setenv(struct tfa_ctx *ctx, const char *name, const char *value)
 void
 tfa_ctx_unsetenv(struct tfa_ctx *ctx, const char *name)
 {
-	long i = find(ctx, name);
+	long i;
 
-	if (i < 0)
-		return;
-	tfa_secret_free(ctx->env[i]);
-	memmove(&ctx->env[i], &ctx->env[i + 1],
-		(ctx->nenv - (size_t)i - 1) * sizeof(*ctx->env));
-	ctx->nenv--;
+	/* Every copy: an environment may hold a name twice. */
+	while ((i = find(ctx, name)) >= 0) {
+		tfa_secret_free(ctx->env[i]);
+		memmove(&ctx->env[i], &ctx->env[i + 1],
+			(ctx->nenv - (size_t)i - 1) * sizeof(*ctx->env));
+		ctx->nenv--;
+	}
 }
 
 char *

@@ -88,9 +88,20 @@ tfa_env_select_code(struct tfa_buf *code, struct tfa_buf *notes,
 		tfa_buf_addf(&n, "tfauth-env: profile '%s' sets no region; the region "
 			     "stays '%s' from the environment\n", p.name, v);
 	}
-	if (tfa_buf_add(code, c.ptr, c.len) < 0 || tfa_buf_add(notes, n.ptr, n.len) < 0) {
-		rc = TFA_ETOOBIG;
-		goto fail;
+	{
+		/* Both or neither: the code must not arrive without its notes. */
+		size_t code_len = code->len;
+		if (tfa_buf_add(code, c.ptr, c.len) < 0) {
+			rc = TFA_ETOOBIG;
+			goto fail;
+		}
+		if (tfa_buf_add(notes, n.ptr, n.len) < 0) {
+			tfa_buf_setlen(code, code_len);
+			tfa_buf_dispose(&c);
+			tfa_buf_dispose(&n);
+			return tfa_err_set(err, TFA_ETOOBIG, "the notes for profile '%s' "
+					   "are too large", p.name);
+		}
 	}
 	tfa_buf_dispose(&c);
 	tfa_buf_dispose(&n);

@@ -45,10 +45,10 @@ tfa_profile_classify(const struct tfa_section *s)
 {
 	if (has(s, "role_arn") && (has(s, "source_profile") || has(s, "credential_source")))
 		return TFA_PROFILE_ASSUME_ROLE;
-	if (has(s, "web_identity_token_file"))
-		return TFA_PROFILE_WEB_IDENTITY;
 	if (has(s, "aws_access_key_id") || has(s, "aws_secret_access_key"))
 		return TFA_PROFILE_STATIC;
+	if (has(s, "web_identity_token_file"))
+		return TFA_PROFILE_WEB_IDENTITY;
 	if (has(s, "sso_session") || has(s, "sso_start_url") ||
 	    has(s, "sso_account_id") || has(s, "sso_role_name"))
 		return TFA_PROFILE_SSO;
@@ -198,7 +198,9 @@ tfa_profile_suggest(const char **out, size_t max, const struct tfa_config *cfg,
 		const char *cand = tfa_config_profile_at(cfg, i)->name;
 		size_t d;
 		/* A name that starts with what was typed is a good guess. */
-		if (nlen >= 2 && strncasecmp(cand, name, nlen) == 0)
+		if (strcasecmp(cand, name) == 0)
+			d = 0; /* only the case differs */
+		else if (nlen >= 2 && strncasecmp(cand, name, nlen) == 0)
 			d = 1;
 		else
 			d = edit_distance(name, cand, limit);

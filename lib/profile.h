@@ -8,8 +8,8 @@
  * profile's `region`.
  *
  * Classification is go-v2's order for a top-level profile: role_arn with
- * source_profile or credential_source is a role; web_identity_token_file a
- * web identity; then static keys, SSO, credential_process.  source_profile
+ * source_profile or credential_source is a role; then static keys,
+ * web_identity_token_file, SSO, credential_process.  source_profile
  * chains are walked the way the SDKs do (aws-reference.md §2.4): a source
  * profile with static keys ends the chain, one without keys but with
  * role_arn chains on, and any revisit except a keyed profile naming itself

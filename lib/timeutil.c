@@ -47,6 +47,8 @@ tfa_time_parse(time_t *out, const char *s)
 		return -1;
 	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60)
 		return -1;
+	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return -1; /* not a leap year */
 	s += 19;
 	if (*s == '.') {
 		s++;

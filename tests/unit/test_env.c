@@ -376,6 +376,16 @@ test_errors(void)
 	   "a capped code buffer is ETOOBIG");
 	is_str(err.msg, "the shell code for profile 'prod' is too large", "with a message");
 	ok(code.len == 0 && notes.len == 0, "nothing written");
+	tfa_buf_dispose(&code);
+
+	/* A notes buffer too small: ETOOBIG, and the code not written either. */
+	tfa_buf_init(&code, 0);
+	tfa_buf_init(&notes, 16);
+	tfa_err_clear(&err);
+	ok(tfa_env_select_code(&code, &notes, &ctx, cfg, "prod", TFA_SHELL_POSIX, &err) == TFA_ETOOBIG,
+	   "a capped notes buffer is ETOOBIG");
+	is_str(err.msg, "the notes for profile 'prod' are too large", "naming the notes");
+	ok(code.len == 0 && notes.len == 0, "no code without its notes");
 	tfa_ctx_dispose(&ctx);
 	tfa_buf_dispose(&code);
 	tfa_buf_dispose(&notes);

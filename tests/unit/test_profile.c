@@ -174,8 +174,8 @@ test_classify(void)
 	is_int(kind_of("rolealone"), TFA_PROFILE_NONE, "role_arn alone: none");
 	is_int(kind_of("roleempty"), TFA_PROFILE_NONE, "role_arn + empty source_profile: none");
 	is_int(kind_of("web"), TFA_PROFILE_WEB_IDENTITY, "web_identity_token_file: web identity");
-	is_int(kind_of("webkeys"), TFA_PROFILE_WEB_IDENTITY,
-	       "web identity before static keys (the header's order)");
+	is_int(kind_of("webkeys"), TFA_PROFILE_STATIC,
+	       "static keys before web identity (go-v2's order)");
 	is_int(kind_of("sso"), TFA_PROFILE_SSO, "sso_session: sso");
 	is_int(kind_of("ssolegacy"), TFA_PROFILE_SSO, "legacy sso_start_url: sso");
 	is_int(kind_of("ssokeys"), TFA_PROFILE_STATIC, "static keys before sso");
@@ -590,6 +590,8 @@ test_suggest(void)
 		return;
 	suggest_is("prdo", 5, "prod,proc", "a transposition ranks first (prdo -> prod)");
 	suggest_is("prdo", 1, "prod", "max 1 keeps only the best");
+	suggest_is("Prod", 1, "prod", "a name that differs only in case ranks first");
+	suggest_is("PROD", 1, "prod", "... in any case");
 	suggest_is("prdo", 0, "", "max 0 writes nothing");
 	suggest_is("PRDO", 1, "prod", "case-insensitive distance");
 	suggest_is("stag", 5, "staging", "a prefix match");
