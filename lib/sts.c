@@ -8,37 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void
-tfa_sts_identity_init(struct tfa_sts_identity *id)
-{
-	memset(id, 0, sizeof(*id));
-}
-
-void
-tfa_sts_identity_dispose(struct tfa_sts_identity *id)
-{
-	free(id->account);
-	free(id->arn);
-	free(id->user_id);
-	memset(id, 0, sizeof(*id));
-}
-
-void
-tfa_sts_session_init(struct tfa_sts_session *s)
-{
-	memset(s, 0, sizeof(*s));
-	tfa_creds_init(&s->creds);
-}
-
-void
-tfa_sts_session_dispose(struct tfa_sts_session *s)
-{
-	tfa_creds_dispose(&s->creds);
-	free(s->assumed_role_arn);
-	free(s->assumed_role_id);
-	memset(s, 0, sizeof(*s));
-}
-
 static void
 call_init(struct tfa_awsquery_call *c, const struct tfa_sts_target *t,
 	  const char *action, const struct tfa_creds *creds)
