@@ -46,8 +46,8 @@
  * key for a field wins, a null value leaves the field as it was, unknown
  * keys are ignored, a string field given another type fails the parse, an
  * empty AccessKeyId or SecretAccessKey is missing, an empty SessionToken or
- * AccountId is none.
- * Version must be the integer 1 (1.0 and "1" are not).  Stricter than
+ * AccountId is none, and Version must be the integer 1 (1.0 and "1" are
+ * not).  Stricter than
  * go-v2: invalid UTF-8, "\u0000" in a string and numbers beyond a double
  * fail the parse (go-v2 replaces the first, keeps the second, skips the
  * third in unknown keys).  Expiration also accepts the "UTC" suffix and
@@ -107,9 +107,9 @@ int tfa_process_run(struct tfa_creds *out, const struct tfa_ctx *ctx,
  * errors are TFA_EINVAL.  Exposed for tests and fuzzing.
  *
  * jansson copies what it parses, the secret key among it, into memory it
- * frees without wiping.  The first call therefore sets jansson's allocator, once for the whole
- * process, to malloc and a free that wipes the block first
- * (json_set_alloc_funcs).  Blocks from before that stay compatible: they
+ * frees without wiping.  The first call therefore sets jansson's
+ * allocator, once for the whole process, to malloc and a free that wipes
+ * the block first (json_set_alloc_funcs).  Blocks from before that stay compatible: they
  * are plain malloc blocks either way.
  */
 int tfa_process_parse(struct tfa_creds *out, const char *json, size_t n,
