@@ -94,9 +94,10 @@ check: all tests
 	@TFAUTH_BIN=$(abspath $(B)) TFAUTH_TESTBIN=$(abspath $(O)/tests) \
 	  TFAUTH_SANITIZE='$(SANITIZE)' sh tests/run.sh $(TESTS)
 
-bench: all
+bench: all tests
 	@sh tests/bench/run.sh
 	@TFAUTH_BIN=$(abspath $(B)) python3 tests/bench/doctor.py
+	@TFAUTH_BIN=$(abspath $(B)) TFAUTH_TESTBIN=$(abspath $(O)/tests) sh tests/bench/credentials.sh
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

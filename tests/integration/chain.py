@@ -49,16 +49,6 @@ WEB_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZmF1dGgifQ.c2lnbmF0dXJl"
 tap = Tap()
 SECRETS = set()
 
-# Checks that fail because of bugs found in lib/ and reported, not yet
-# fixed.  They still run: a pass says the bug is fixed (drop it from here);
-# a failure shows as "ok ... # SKIP known bug" followed by its diagnostics
-# as comments.  TFAUTH_CHAIN_STRICT=1 makes them plain checks.
-KNOWN_BUGS = {
-    "mfa-reuse": "lib/chain.c assume() asks for the MFA code again when the "
-                 "credentials are the cached MFA session (they carry a token)",
-    "cache-refused": "lib/chain.c cached() takes a refused entry (world-"
-                     "writable, symlink: TFA_EPERM) as a miss and replaces it",
-}
 RUNS = []          # every Run, for the final no-secret-on-stderr check
 
 
@@ -83,15 +73,8 @@ def redact(text):
 
 
 def kcheck(bug, desc, cond, diag=""):
-    """tap.check, or a skip while bug is a known, unfixed one."""
-    if cond or bug not in KNOWN_BUGS or os.environ.get("TFAUTH_CHAIN_STRICT") == "1":
-        ok = tap.check(desc, cond, diag)
-        if cond and bug in KNOWN_BUGS:
-            tap.note("known bug '%s' seems fixed: drop it from KNOWN_BUGS" % bug)
-        return ok
-    tap.skip(desc, "known bug: " + KNOWN_BUGS[bug])
-    tap.note("\n".join(redact(str(diag)).splitlines()[:15]))
-    return False
+    """tap.check; bug names the tfauth bug this check once caught."""
+    return tap.check(desc, cond, diag)
 
 
 class Run:
