@@ -1,6 +1,7 @@
 /* diagnose — see diagnose.h. */
 #include "diagnose.h"
 #include "buf.h"
+#include "chain.h"
 #include "config.h"
 #include "creds.h"
 #include "endpoint.h"
@@ -479,31 +480,45 @@ check_cli_vs_terraform(struct diag *d)
 /* -------------------------------------------------------- network checks */
 
 /*
- * One network call on its own thread with its own connection: a copy of
- * the context that shares the environment (read-only) but not the
- * transport, unless a test installed one, when the calls run in turn.
+ * One network job on its own thread with its own connection and its own
+ * copy of the context (the credential chain writes to its environment).
+ * When a test installed a transport, the jobs share it and run in turn.
  */
 struct job {
 	void (*fn)(struct job *);
 	struct tfa_ctx ctx;
-	const struct tfa_creds *creds;
-	const char *endpoint, *region, *profile;
-	const char *key_id;       /* for GetAccessKeyLastUsed */
-	int rc;
+	const struct tfa_config *cfg;
+	const char *profile;          /* identity: resolve this one (NULL: the selection) */
+	const struct tfa_creds *creds; /* IAM: the long-term key */
+	const char *endpoint, *region, *key_id;
+	int rc, resolve_failed;
 	struct tfa_err err;
+	struct tfa_resolved res;
 	struct tfa_sts_identity id;
 	struct tfa_iam_access_key_list keys;
 	struct tfa_iam_key_last_used used;
+	time_t asked;
 	pthread_t tid;
 	int threaded;
 };
 
+/* Resolve the credentials as Terraform would (no prompt), then ask STS. */
 static void
 job_identity(struct job *j)
 {
+	struct tfa_chain_opts o;
 	struct tfa_sts_target t = { j->endpoint, j->region, j->profile };
 
-	j->rc = tfa_sts_get_caller_identity(&j->id, &j->ctx, &t, j->creds, &j->err);
+	memset(&o, 0, sizeof(o));
+	o.net = &tfa_chain_net_aws;
+	o.flags = TFA_CHAIN_NONINTERACTIVE;
+	j->rc = tfa_chain_resolve(&j->res, &j->ctx, j->cfg, j->profile, &o, &j->err);
+	if (j->rc < 0) {
+		j->resolve_failed = 1;
+		return;
+	}
+	j->asked = tfa_ctx_now(&j->ctx);
+	j->rc = tfa_sts_get_caller_identity(&j->id, &j->ctx, &t, &j->res.creds, &j->err);
 }
 
 static void
@@ -537,12 +552,13 @@ job_init(struct job *j, const struct tfa_ctx *ctx, void (*fn)(struct job *))
 {
 	memset(j, 0, sizeof(*j));
 	j->fn = fn;
-	j->ctx = *ctx;                 /* shares env; see job_end */
-	if (!ctx->transport) {
-		j->ctx.transport = NULL;
-		j->ctx.owns_transport = 0;
-	}
+	tfa_ctx_init(&j->ctx, ctx->env);
+	j->ctx.clock = ctx->clock;
+	j->ctx.clock_data = ctx->clock_data;
+	j->ctx.transport = ctx->transport; /* a test's, shared; else made per job */
+	j->ctx.owns_transport = 0;
 	tfa_err_clear(&j->err);
+	tfa_resolved_init(&j->res);
 	tfa_sts_identity_init(&j->id);
 	tfa_iam_access_key_list_init(&j->keys);
 	tfa_iam_key_last_used_init(&j->used);
@@ -559,25 +575,25 @@ job_start(struct job *j, const struct tfa_ctx *ctx)
 }
 
 static void
-job_wait(struct job *j, const struct tfa_ctx *ctx)
+job_wait(struct job *j)
 {
 	if (j->threaded)
 		pthread_join(j->tid, NULL);
-	/* Free the connection the job made; the environment is ctx's. */
-	if (j->ctx.transport && j->ctx.transport != ctx->transport && j->ctx.owns_transport)
-		j->ctx.transport->free(j->ctx.transport);
-	j->ctx.transport = NULL;
+	j->threaded = 0;
 }
 
 static void
 job_dispose(struct job *j)
 {
+	if (j->ctx.transport && !j->ctx.owns_transport)
+		j->ctx.transport = NULL; /* the test's: not ours to free */
+	tfa_ctx_dispose(&j->ctx);
+	tfa_resolved_dispose(&j->res);
 	tfa_sts_identity_dispose(&j->id);
 	tfa_iam_access_key_list_dispose(&j->keys);
 	tfa_iam_key_last_used_dispose(&j->used);
 }
 
-/* Credentials for the identity check, as Terraform would resolve them. */
 static int
 creds_from(struct tfa_creds *c, const char *id, const char *secret, const char *token)
 {
@@ -589,24 +605,23 @@ creds_from(struct tfa_creds *c, const char *id, const char *secret, const char *
 	return 0;
 }
 
+/* The long-term key behind the credentials, for IAM's status of it. */
 static int
-env_creds(struct tfa_creds *c, const struct tfa_ctx *ctx)
+base_key(struct tfa_creds *c, struct diag *d)
 {
-	const char *token = tfa_ctx_getenv_nonempty(ctx, "AWS_SESSION_TOKEN");
+	const struct tfa_section *s;
+	const char *token;
 
-	if (!token)
-		token = tfa_ctx_getenv_nonempty(ctx, "AWS_SECURITY_TOKEN");
-	return creds_from(c, tfa_ctx_getenv(ctx, "AWS_ACCESS_KEY_ID"),
-			  tfa_ctx_getenv(ctx, "AWS_SECRET_ACCESS_KEY"), token);
-}
-
-static int
-section_creds(struct tfa_creds *c, const struct tfa_section *s)
-{
-	const char *token = tfa_section_value(s, "aws_session_token");
-
-	if (!token || !*token)
-		token = tfa_section_value(s, "aws_security_token");
+	if (d->env_keys_used) {
+		token = tfa_ctx_getenv_nonempty(d->ctx, "AWS_SESSION_TOKEN");
+		return creds_from(c, tfa_ctx_getenv(d->ctx, "AWS_ACCESS_KEY_ID"),
+				  tfa_ctx_getenv(d->ctx, "AWS_SECRET_ACCESS_KEY"), token);
+	}
+	if (!d->have_profile || d->prof.credential_source ||
+	    (d->prof.kind != TFA_PROFILE_STATIC && d->prof.base_kind != TFA_PROFILE_STATIC))
+		return -1;
+	s = d->prof.chain[d->prof.nchain - 1];
+	token = tfa_section_value(s, "aws_session_token");
 	return creds_from(c, tfa_section_value(s, "aws_access_key_id"),
 			  tfa_section_value(s, "aws_secret_access_key"), token);
 }
@@ -622,107 +637,177 @@ fail_from_err(struct tfa_check *c, const struct tfa_err *err)
 }
 
 static void
+report_identity(struct diag *d, struct job *j, struct tfa_check *region_check,
+		const char *region)
+{
+	struct tfa_check *c;
+	const char *name = d->have_profile ? d->prof.name : "PROFILE";
+	char masked[16];
+
+	if (j->resolve_failed) {
+		switch (j->err.code) {
+		case TFA_ELOGIN:
+			/* Terraform would fail here too: its SDK cannot prompt. */
+			c = add_check(d->r, "identity", TFA_CHECK_WARN, "%s", j->err.msg);
+			set_fix(c, "tfauth-refresh %s (asks once; the session is cached for "
+				"Terraform and the AWS CLI)", name);
+			return;
+		case TFA_EUNSUPPORTED:
+			c = add_check(d->r, "identity", TFA_CHECK_SKIP, "%s", j->err.msg);
+			if (j->err.hint[0])
+				set_fix(c, "%s", j->err.hint);
+			return;
+		default:
+			c = add_check(d->r, "identity", TFA_CHECK_FAIL, "cannot get the "
+				      "credentials: %s", j->err.msg);
+			fail_from_err(c, &j->err);
+			return;
+		}
+	}
+	short_mask(masked, j->res.creds.access_key_id);
+	if (j->rc < 0) {
+		if (j->err.code == TFA_EAWS && j->err.aws_code[0])
+			c = add_check(d->r, "identity", TFA_CHECK_FAIL, "STS rejects the %s "
+				      "credentials (%s): %s", tfa_cred_source_name(j->res.source),
+				      masked, j->err.msg);
+		else
+			c = add_check(d->r, "identity", TFA_CHECK_FAIL, "cannot ask STS about "
+				      "the %s credentials (%s): %s",
+				      tfa_cred_source_name(j->res.source), masked, j->err.msg);
+		fail_from_err(c, &j->err);
+		if (strcmp(j->err.aws_code, "InvalidClientTokenId") == 0 &&
+		    !j->res.creds.session_token)
+			set_fix(c, "the key %s is unknown to AWS or deactivated: create or "
+				"reactivate one, then 'tfauth-profile set-keys %s'", masked, name);
+		else if (strcmp(j->err.aws_code, "ExpiredToken") == 0 && j->res.refreshable)
+			set_fix(c, "tfauth-refresh %s --force", name);
+		if (region_check && (strcmp(j->err.aws_code, "RegionDisabledException") == 0 ||
+				     strcmp(j->err.aws_code, "OptInRequired") == 0)) {
+			region_check->status = TFA_CHECK_FAIL;
+			set_summary(region_check, "region '%s' is not enabled for this account", region);
+			set_fix(region_check, "enable it (AWS console: Account > AWS Regions), "
+				"or choose an enabled region");
+		}
+		return;
+	}
+	/* Clock skew: the Date of the reply against our clock. */
+	if (j->id.server_time) {
+		long skew = (long)(j->id.server_time - j->asked);
+		long mag = skew < 0 ? -skew : skew;
+		c = add_check(d->r, "clock", mag > 300 ? TFA_CHECK_FAIL :
+			      mag > 60 ? TFA_CHECK_WARN : TFA_CHECK_OK,
+			      "this machine's clock is %ld s %s STS's", mag,
+			      skew > 0 ? "behind" : "ahead of");
+		if (mag > 60)
+			set_fix(c, "synchronise the clock (e.g. 'sudo timedatectl set-ntp "
+				"true'); SigV4 rejects requests more than 5 minutes off");
+	} else {
+		add_check(d->r, "clock", TFA_CHECK_SKIP, "STS sent no Date header");
+	}
+	c = add_check(d->r, "identity", TFA_CHECK_OK, "%s (account %s)", j->id.arn,
+		      j->id.account);
+	add_detail(c, "credentials: %s%s", tfa_cred_source_name(j->res.source),
+		   j->res.from_cache ? ", from the cache" : "");
+	snprintf(d->r->account, sizeof(d->r->account), "%s", j->id.account);
+	d->r->arn = tfa_xstrdup(j->id.arn);
+}
+
+static void
+report_key(struct diag *d, const struct tfa_creds *base, struct job *keyj,
+	   struct job *usedj)
+{
+	const char *name = d->have_profile ? d->prof.name : "PROFILE";
+	const struct tfa_iam_access_key *k = NULL;
+	struct tfa_check *c;
+	char masked[16];
+	size_t i;
+
+	short_mask(masked, base->access_key_id);
+	if (keyj->rc == 0) {
+		for (i = 0; i < keyj->keys.n; i++)
+			if (strcmp(keyj->keys.keys[i].access_key_id, base->access_key_id) == 0)
+				k = &keyj->keys.keys[i];
+		if (!k) {
+			add_check(d->r, "access-key", TFA_CHECK_WARN, "IAM lists no key %s for "
+				  "user '%s'", masked, keyj->keys.user_name ? keyj->keys.user_name : "?");
+		} else if (k->status != TFA_IAM_KEY_ACTIVE) {
+			c = add_check(d->r, "access-key", TFA_CHECK_FAIL, "key %s of user '%s' "
+				      "is %s", masked, k->user_name, k->status_text);
+			set_fix(c, "reactivate it: aws iam update-access-key --user-name %s "
+				"--access-key-id %s --status Active (with other credentials), or "
+				"create a new key and run 'tfauth-profile set-keys %s'",
+				k->user_name, k->access_key_id, name);
+		} else {
+			char created[TFA_TIME_LEN], used[TFA_TIME_LEN];
+			tfa_time_format(created, k->create_date);
+			c = add_check(d->r, "access-key", TFA_CHECK_OK, "key %s of user '%s' is "
+				      "Active, created %s", masked, k->user_name, created);
+			if (usedj->rc == 0 && usedj->used.last_used_date) {
+				tfa_time_format(used, usedj->used.last_used_date);
+				add_detail(c, "last used %s (%s, %s)", used,
+					   usedj->used.service_name ? usedj->used.service_name : "?",
+					   usedj->used.region ? usedj->used.region : "?");
+			} else if (usedj->rc == 0) {
+				add_detail(c, "never used");
+			}
+		}
+	} else if (strcmp(keyj->err.aws_code, "InvalidClientTokenId") == 0) {
+		c = add_check(d->r, "access-key", TFA_CHECK_FAIL, "IAM does not accept key %s "
+			      "either: it was deleted, deactivated, or never existed", masked);
+		set_fix(c, "look it up with credentials that work: aws iam list-access-keys "
+			"--user-name USER; then 'tfauth-profile set-keys %s'", name);
+	} else {
+		c = add_check(d->r, "access-key", TFA_CHECK_WARN, "cannot read the key's "
+			      "status from IAM: %s", keyj->err.msg);
+		if (keyj->err.aws_code[0])
+			snprintf(c->aws_code, sizeof(c->aws_code), "%s", keyj->err.aws_code);
+	}
+}
+
+static void
 check_identity_and_key(struct diag *d, struct tfa_check *region_check)
 {
 	struct tfa_ctx *ctx = d->ctx;
-	struct tfa_creds base, cur;
+	const struct tfa_section *sec = d->have_profile ? d->prof.section : NULL;
+	struct tfa_creds base;
 	struct tfa_endpoint sts, iam;
 	struct tfa_err err;
 	struct tfa_check *c;
-	const struct tfa_section *roles[TFA_PROFILE_MAX_CHAIN];
-	const char *region, *origin, *what = NULL;
 	struct job idj, keyj, usedj;
-	int long_term = 0, have_iam = 0, rc;
-	size_t nroles = 0, i;
-	char masked[16];
-	time_t asked;
+	const char *region, *origin;
+	int long_term = 0, have_iam = 0;
 
 	tfa_creds_init(&base);
-	tfa_creds_init(&cur);
 	memset(&sts, 0, sizeof(sts));
 	memset(&iam, 0, sizeof(iam));
 	tfa_err_clear(&err);
-
-	/* Which credentials: the environment's, or the profile's. */
-	if (d->env_keys_used) {
-		if (env_creds(&base, ctx) < 0) {
-			add_check(d->r, "identity", TFA_CHECK_SKIP, "no complete credentials "
-				  "in the environment to ask STS about");
-			goto out;
-		}
-		what = "the environment's keys";
-	} else if (!d->have_profile) {
+	if (!d->env_keys_used && !d->have_profile) {
 		add_check(d->r, "identity", TFA_CHECK_SKIP, "no profile to ask STS about");
-		goto out;
-	} else if (d->prof.kind == TFA_PROFILE_STATIC) {
-		if (section_creds(&base, d->prof.section) < 0) {
-			add_check(d->r, "identity", TFA_CHECK_SKIP, "profile '%s' has "
-				  "incomplete keys", d->prof.name);
-			goto out;
-		}
-		what = "the profile's keys";
-	} else if (d->prof.kind == TFA_PROFILE_ASSUME_ROLE) {
-		const struct tfa_section *b = d->prof.chain[d->prof.nchain - 1];
-		if (d->prof.credential_source && strcmp(d->prof.credential_source, "Environment") == 0)
-			rc = env_creds(&base, ctx);
-		else if (!d->prof.credential_source && d->prof.base_kind == TFA_PROFILE_STATIC)
-			rc = section_creds(&base, b);
-		else
-			rc = -1;
-		if (rc < 0) {
-			c = add_check(d->r, "identity", TFA_CHECK_SKIP, "the base credentials of "
-				      "'%s' (%s) are not ones tfauth can resolve yet",
-				      d->prof.name, d->prof.credential_source ? d->prof.credential_source :
-				      tfa_profile_kind_name(d->prof.base_kind));
-			set_fix(c, "aws sts get-caller-identity --profile %s", d->prof.name);
-			goto out;
-		}
-		nroles = tfa_profile_roles(&d->prof, roles);
-		for (i = 0; i < nroles; i++) {
-			const char *mfa = tfa_section_value(roles[i], "mfa_serial");
-			if (mfa && *mfa) {
-				/* The doctor never prompts; check the base keys only. */
-				nroles = 0;
-				add_check(d->r, "identity", TFA_CHECK_INFO, "role of profile '%s' "
-					  "needs an MFA code: only its source credentials are checked",
-					  roles[i]->name);
-				break;
-			}
-		}
-		what = "the source profile's keys";
-	} else {
-		c = add_check(d->r, "identity", TFA_CHECK_SKIP, "%s credentials are not "
-			      "resolved by this version of tfauth-doctor",
-			      tfa_profile_kind_name(d->prof.kind));
-		set_fix(c, "aws sts get-caller-identity --profile %s", d->prof.name);
-		goto out;
+		return;
 	}
-
-	region = tfa_profile_region(ctx, d->have_profile ? d->prof.section : NULL, &origin);
+	region = tfa_profile_region(ctx, sec, &origin);
 	if (!region)
 		region = "us-east-1"; /* the region check says what is missing */
-	if (tfa_endpoint_resolve(&sts, ctx, d->cfg, d->have_profile ? d->prof.section : NULL,
-				 TFA_SERVICE_STS, region, origin, &err) < 0) {
+	if (tfa_endpoint_resolve(&sts, ctx, d->cfg, sec, TFA_SERVICE_STS, region, origin,
+				 &err) < 0) {
 		c = add_check(d->r, "identity", TFA_CHECK_FAIL, "%s", err.msg);
 		fail_from_err(c, &err);
 		goto out;
 	}
-	if (region_check) {
+	if (region_check)
 		add_detail(region_check, "STS endpoint: %s (%s)", sts.url, sts.source);
-	}
-	long_term = !base.session_token && base.access_key_id &&
+	long_term = base_key(&base, d) == 0 && !base.session_token &&
 		    strncmp(base.access_key_id, "AKIA", 4) == 0;
-	if (long_term && tfa_endpoint_resolve(&iam, ctx, d->cfg,
-					      d->have_profile ? d->prof.section : NULL,
-					      TFA_SERVICE_IAM, region, origin, &err) == 0)
+	if (long_term && tfa_endpoint_resolve(&iam, ctx, d->cfg, sec, TFA_SERVICE_IAM,
+					      region, origin, &err) == 0)
 		have_iam = 1;
 
 	/* The independent calls go out together. */
 	job_init(&idj, ctx, job_identity);
-	idj.creds = &base;
+	idj.cfg = d->cfg;
+	idj.profile = d->env_keys_used ? NULL : d->prof.name;
 	idj.endpoint = sts.url;
 	idj.region = sts.signing_region;
-	idj.profile = d->have_profile ? d->prof.name : NULL;
 	job_init(&keyj, ctx, job_list_keys);
 	job_init(&usedj, ctx, job_last_used);
 	if (have_iam) {
@@ -731,158 +816,22 @@ check_identity_and_key(struct diag *d, struct tfa_check *region_check)
 		keyj.region = usedj.region = iam.signing_region;
 		keyj.profile = usedj.profile = idj.profile;
 		usedj.key_id = base.access_key_id;
-	}
-	asked = tfa_ctx_now(ctx);
-	job_start(&idj, ctx);
-	if (have_iam) {
 		job_start(&keyj, ctx);
 		job_start(&usedj, ctx);
 	}
-	job_wait(&idj, ctx);
-	if (have_iam) {
-		job_wait(&keyj, ctx);
-		job_wait(&usedj, ctx);
-	}
+	job_start(&idj, ctx);
+	job_wait(&idj);
+	job_wait(&keyj);
+	job_wait(&usedj);
 
-	short_mask(masked, base.access_key_id);
-	if (idj.rc < 0) {
-		if (idj.err.code == TFA_EAWS && idj.err.aws_code[0])
-			c = add_check(d->r, "identity", TFA_CHECK_FAIL, "STS rejects %s "
-				      "(%s): %s", what, masked, idj.err.msg);
-		else
-			c = add_check(d->r, "identity", TFA_CHECK_FAIL, "cannot ask STS "
-				      "about %s (%s): %s", what, masked, idj.err.msg);
-		fail_from_err(c, &idj.err);
-		if (strcmp(idj.err.aws_code, "InvalidClientTokenId") == 0 && long_term)
-			set_fix(c, "the key %s is unknown to AWS or deactivated: create or "
-				"reactivate one, then 'tfauth-profile set-keys %s'", masked,
-				d->have_profile ? d->prof.name : "PROFILE");
-		if (region_check && (strcmp(idj.err.aws_code, "RegionDisabledException") == 0 ||
-				     strcmp(idj.err.aws_code, "OptInRequired") == 0)) {
-			region_check->status = TFA_CHECK_FAIL;
-			set_summary(region_check, "region '%s' is not enabled for this account", region);
-			set_fix(region_check, "enable it (AWS console: Account > AWS Regions), "
-				"or choose an enabled region");
-		}
-	} else {
-		/* Clock skew: the Date of the reply against our clock. */
-		if (idj.id.server_time) {
-			long skew = (long)(idj.id.server_time - asked);
-			long mag = skew < 0 ? -skew : skew;
-			c = add_check(d->r, "clock", mag > 300 ? TFA_CHECK_FAIL :
-				      mag > 60 ? TFA_CHECK_WARN : TFA_CHECK_OK,
-				      "this machine's clock is %ld s %s STS's", mag,
-				      skew > 0 ? "behind" : "ahead of");
-			if (mag > 60)
-				set_fix(c, "synchronise the clock (e.g. 'sudo timedatectl set-ntp "
-					"true'); SigV4 rejects requests more than 5 minutes off");
-		} else {
-			add_check(d->r, "clock", TFA_CHECK_SKIP, "STS sent no Date header");
-		}
-		if (nroles) {
-			/* Assume each role in turn, as Terraform's SDK would. */
-			tfa_creds_copy(&cur, &base);
-			for (i = 0; i < nroles; i++) {
-				struct tfa_sts_session sess;
-				struct tfa_sts_assume_role_params ap;
-				struct tfa_sts_target t = { sts.url, sts.signing_region, d->prof.name };
-				char session[64];
-				const char *v;
-				memset(&ap, 0, sizeof(ap));
-				ap.role_arn = tfa_section_value(roles[i], "role_arn");
-				v = tfa_section_value(roles[i], "role_session_name");
-				snprintf(session, sizeof(session), "tfauth-doctor-%ld", (long)asked);
-				ap.role_session_name = v && *v ? v : session;
-				v = tfa_section_value(roles[i], "external_id");
-				ap.external_id = v && *v ? v : NULL;
-				tfa_sts_session_init(&sess);
-				tfa_err_clear(&err);
-				if (tfa_sts_assume_role(&sess, ctx, &t, &cur, &ap, &err) < 0) {
-					c = add_check(d->r, "identity", TFA_CHECK_FAIL,
-						      "%s is %s; assuming role %s (profile '%s') "
-						      "fails: %s", what, idj.id.arn, ap.role_arn,
-						      roles[i]->name, err.msg);
-					fail_from_err(c, &err);
-					tfa_sts_session_dispose(&sess);
-					goto keys;
-				}
-				tfa_creds_dispose(&cur);
-				tfa_creds_copy(&cur, &sess.creds);
-				tfa_sts_session_dispose(&sess);
-			}
-			{
-				struct tfa_sts_target t = { sts.url, sts.signing_region, d->prof.name };
-				struct tfa_sts_identity fin;
-				tfa_sts_identity_init(&fin);
-				tfa_err_clear(&err);
-				if (tfa_sts_get_caller_identity(&fin, ctx, &t, &cur, &err) < 0) {
-					c = add_check(d->r, "identity", TFA_CHECK_FAIL, "the assumed "
-						      "role's credentials are rejected: %s", err.msg);
-					fail_from_err(c, &err);
-				} else {
-					add_check(d->r, "identity", TFA_CHECK_OK, "%s (account %s), "
-						  "via %s", fin.arn, fin.account, idj.id.arn);
-					snprintf(d->r->account, sizeof(d->r->account), "%s", fin.account);
-					d->r->arn = tfa_xstrdup(fin.arn);
-				}
-				tfa_sts_identity_dispose(&fin);
-			}
-		} else {
-			add_check(d->r, "identity", TFA_CHECK_OK, "%s (account %s)", idj.id.arn,
-				  idj.id.account);
-			snprintf(d->r->account, sizeof(d->r->account), "%s", idj.id.account);
-			d->r->arn = tfa_xstrdup(idj.id.arn);
-		}
-	}
-keys:
-	if (!long_term) {
-		if (base.access_key_id)
-			add_check(d->r, "access-key", TFA_CHECK_SKIP, "%s are session "
-				  "credentials: IAM keeps no status for them", what);
-	} else if (!have_iam) {
-		c = add_check(d->r, "access-key", TFA_CHECK_SKIP, "no IAM endpoint: %s", err.msg);
-	} else if (keyj.rc == 0) {
-		const struct tfa_iam_access_key *k = NULL;
-		for (i = 0; i < keyj.keys.n; i++)
-			if (strcmp(keyj.keys.keys[i].access_key_id, base.access_key_id) == 0)
-				k = &keyj.keys.keys[i];
-		if (!k) {
-			add_check(d->r, "access-key", TFA_CHECK_WARN, "IAM lists no key %s for "
-				  "user '%s'", masked, keyj.keys.user_name ? keyj.keys.user_name : "?");
-		} else if (k->status != TFA_IAM_KEY_ACTIVE) {
-			c = add_check(d->r, "access-key", TFA_CHECK_FAIL, "key %s of user '%s' "
-				      "is %s", masked, k->user_name, k->status_text);
-			set_fix(c, "reactivate it: aws iam update-access-key --user-name %s "
-				"--access-key-id %s --status Active (with other credentials), or "
-				"create a new key and run 'tfauth-profile set-keys %s'",
-				k->user_name, k->access_key_id,
-				d->have_profile ? d->prof.name : "PROFILE");
-		} else {
-			char created[TFA_TIME_LEN], used[TFA_TIME_LEN];
-			tfa_time_format(created, k->create_date);
-			c = add_check(d->r, "access-key", TFA_CHECK_OK, "key %s of user '%s' is "
-				      "Active, created %s", masked, k->user_name, created);
-			if (usedj.rc == 0 && usedj.used.last_used_date) {
-				tfa_time_format(used, usedj.used.last_used_date);
-				add_detail(c, "last used %s (%s, %s)", used,
-					   usedj.used.service_name ? usedj.used.service_name : "?",
-					   usedj.used.region ? usedj.used.region : "?");
-			} else if (usedj.rc == 0) {
-				add_detail(c, "never used");
-			}
-		}
-	} else if (strcmp(keyj.err.aws_code, "InvalidClientTokenId") == 0) {
-		c = add_check(d->r, "access-key", TFA_CHECK_FAIL, "IAM does not accept key %s "
-			      "either: it was deleted, deactivated, or never existed", masked);
-		set_fix(c, "look it up with credentials that work: aws iam list-access-keys "
-			"--user-name USER; then 'tfauth-profile set-keys %s'",
-			d->have_profile ? d->prof.name : "PROFILE");
-	} else {
-		c = add_check(d->r, "access-key", TFA_CHECK_WARN, "cannot read the key's "
-			      "status from IAM: %s", keyj.err.msg);
-		if (keyj.err.aws_code[0])
-			snprintf(c->aws_code, sizeof(c->aws_code), "%s", keyj.err.aws_code);
-	}
+	report_identity(d, &idj, region_check, region);
+	if (have_iam)
+		report_key(d, &base, &keyj, &usedj);
+	else if (long_term)
+		add_check(d->r, "access-key", TFA_CHECK_SKIP, "no IAM endpoint: %s", err.msg);
+	else if (idj.rc == 0 && idj.res.creds.session_token)
+		add_check(d->r, "access-key", TFA_CHECK_SKIP, "session credentials: IAM "
+			  "keeps no status for them");
 	job_dispose(&idj);
 	job_dispose(&keyj);
 	job_dispose(&usedj);
@@ -890,7 +839,6 @@ out:
 	tfa_endpoint_dispose(&sts);
 	tfa_endpoint_dispose(&iam);
 	tfa_creds_dispose(&base);
-	tfa_creds_dispose(&cur);
 }
 
 static struct tfa_check *

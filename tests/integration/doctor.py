@@ -102,7 +102,10 @@ region = eu-west-1
 [profile inactive]
 region = us-west-2
 [profile noregion]
-""" % (r1, r2)
+[profile proc]
+region = eu-west-1
+credential_process = cat "%s"
+""" % (r1, r2, os.path.join(root, "proc.json"))
         creds = """[good]
 aws_access_key_id = %s
 aws_secret_access_key = %s
@@ -119,6 +122,8 @@ aws_secret_access_key = %s
 aws_access_key_id = %s
 aws_secret_access_key = %s
 """ % (akid, secret, akid, bkid, bsecret, akid, secret)
+        with open(os.path.join(root, "proc.json"), "w") as f:
+            json.dump({"Version": 1, "AccessKeyId": akid, "SecretAccessKey": secret}, f)
         home = write_home(root, config, creds)
 
         rc, out, err, rep, took = doctor(moto, home, ["good", "--json"])
@@ -182,6 +187,17 @@ aws_secret_access_key = %s
                   rc == 1 and kc["status"] == "fail" and "Inactive" in kc["summary"], kc)
         tap.check("inactive key: the fix shows how to reactivate",
                   "update-access-key" in (kc["fix"] or "") and "--status Active" in (kc["fix"] or ""), kc)
+
+        rc, out, err, rep, _ = doctor(moto, home, ["proc", "--json"])
+        idc = check_of(rep, "identity")
+        tap.check("credential_process profile: the process's identity",
+                  rc == 0 and alice in idc["summary"] and
+                  any("process" in x for x in idc["details"]), out + err)
+
+        rc, out, err, rep, _ = doctor(moto, home, ["role", "--json"])
+        idc = check_of(rep, "identity")
+        tap.check("assume-role profile, second run: the session from the cache",
+                  rc == 0 and any("from the cache" in x for x in idc["details"]), idc)
 
         rc, out, err, rep, _ = doctor(moto, home, ["noregion", "--json"])
         tap.check("no region: the region check fails", rc == 1 and check_of(rep, "region")["status"] == "fail",
