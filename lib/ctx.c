@@ -66,6 +66,24 @@ tfa_ctx_dispose(struct tfa_ctx *ctx)
 	memset(ctx, 0, sizeof(*ctx));
 }
 
+void
+tfa_ctx_copy(struct tfa_ctx *dst, const struct tfa_ctx *src)
+{
+	size_t i;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->env = tfa_xcalloc(src->nenv ? src->nenv : 1, sizeof(*dst->env));
+	dst->envalloc = src->nenv ? src->nenv : 1;
+	for (i = 0; i < src->nenv; i++)
+		dst->env[i] = tfa_xstrdup(src->env[i]);
+	dst->nenv = src->nenv;
+	dst->home = tfa_xstrdup(src->home);
+	dst->config_path = tfa_xstrdup(src->config_path);
+	dst->credentials_path = tfa_xstrdup(src->credentials_path);
+	dst->clock = src->clock;
+	dst->clock_data = src->clock_data;
+}
+
 const char *
 tfa_ctx_getenv(const struct tfa_ctx *ctx, const char *name)
 {

@@ -35,6 +35,8 @@ struct tfa_ctx {
  */
 void tfa_ctx_init(struct tfa_ctx *ctx, char *const *envp);
 void tfa_ctx_dispose(struct tfa_ctx *ctx);
+/* A deep copy (environment, paths, clock) with no transport of its own. */
+void tfa_ctx_copy(struct tfa_ctx *dst, const struct tfa_ctx *src);
 
 /* The value of NAME, or NULL when unset. */
 const char *tfa_ctx_getenv(const struct tfa_ctx *ctx, const char *name);

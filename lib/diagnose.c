@@ -552,9 +552,7 @@ job_init(struct job *j, const struct tfa_ctx *ctx, void (*fn)(struct job *))
 {
 	memset(j, 0, sizeof(*j));
 	j->fn = fn;
-	tfa_ctx_init(&j->ctx, ctx->env);
-	j->ctx.clock = ctx->clock;
-	j->ctx.clock_data = ctx->clock_data;
+	tfa_ctx_copy(&j->ctx, ctx);
 	j->ctx.transport = ctx->transport; /* a test's, shared; else made per job */
 	j->ctx.owns_transport = 0;
 	tfa_err_clear(&j->err);
