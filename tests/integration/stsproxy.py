@@ -36,6 +36,14 @@ Those credentials work against moto, so an MFA session made through the
 proxy can go on to assume roles that trust the session's ARN,
 arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION_NAME.
 
+A wrong MFA code: after proxy.reject_token_codes(["111111", ...]), a
+GetSessionToken whose TokenCode is one of those is still forwarded to
+moto first; when moto answers 200, the proxy answers instead HTTP 403 with
+the error document STS sends for a wrong code (AccessDenied,
+"MultiFactorAuthentication failed with invalid MFA one time pass code.").
+The request is recorded with status 403 and rejected = True.  This works
+with or without intercept_session_token; other codes go on as before.
+
 proxy.delay(action, seconds) holds requests of one action for a while
 before forwarding them (to make parallel clients meet at a lock).
 
@@ -75,12 +83,14 @@ class Request:
         self.params, self.akid, self.host = params, akid, host
         self.status = None           # moto's HTTP status (None: no answer)
         self.intercepted = False     # answered with the proxy's own creds
+        self.rejected = False        # answered 403: a rejected TokenCode
         self.time = time.time()
 
     def __repr__(self):
         return "<%s %s %s status=%s%s>" % (
             self.method, self.action, self.params, self.status,
-            " intercepted" if self.intercepted else "")
+            " intercepted" if self.intercepted else "") + (
+            "" if not self.rejected else " rejected")
 
 
 def _akid_of(auth):
@@ -126,6 +136,15 @@ def session_token_xml(akid, secret, token, expiration):
             uuid.uuid4())).encode()
 
 
+def mfa_rejected_xml():
+    """STS's answer (HTTP 403) to GetSessionToken with a wrong MFA code."""
+    return (
+        "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+        "<Message>MultiFactorAuthentication failed with invalid MFA one time "
+        "pass code. </Message></Error><RequestId>%s</RequestId>"
+        "</ErrorResponse>" % uuid.uuid4()).encode()
+
+
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 10    # an idle or stalled client connection
@@ -159,6 +178,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._answer(502, "Bad Gateway", [], b"stsproxy: moto did not answer\n")
             return
         req.status = status
+        if (status == 200 and req.action == "GetSessionToken" and
+                req.params.get("TokenCode") in proxy._reject):
+            req.status = 403
+            req.rejected = True
+            self._answer(403, "Forbidden", [("Content-Type", "text/xml")],
+                         mfa_rejected_xml())
+            return
         if (status == 200 and req.action == "GetSessionToken" and
                 proxy._gst is not None):
             try:
@@ -205,6 +231,7 @@ class StsProxy:
         self._lock = threading.Lock()
         self._delays = {}
         self._gst = None
+        self._reject = frozenset()
         self._server = None
         self._thread = None
         self._sessions = 0
@@ -279,6 +306,12 @@ class StsProxy:
         role_arn turns it off."""
         self._gst = None if role_arn is None else (role_arn, akid, secret,
                                                     session_name)
+
+    def reject_token_codes(self, codes):
+        """Answer GetSessionToken with one of these TokenCodes by STS's
+        403 AccessDenied for a wrong MFA code (see the module's doc).  An
+        empty list or None turns it off."""
+        self._reject = frozenset(codes or ())
 
     def session_arn(self):
         """The ARN of the sessions intercept_session_token hands out."""
@@ -457,6 +490,37 @@ def _self_test():
         r2 = direct.assume_role(RoleArn=target, RoleSessionName="after-mfa")
         tap.check("... and can assume a role that trusts the session",
                   r2["AssumedRoleUser"]["Arn"].endswith("target/after-mfa"))
+
+        # A rejected TokenCode: STS's 403 for a wrong MFA code.
+        proxy.reject_token_codes(["111111"])
+        m = proxy.mark()
+        try:
+            sts.get_session_token(SerialNumber="arn:aws:iam::%s:mfa/alice" % ACCOUNT,
+                                  TokenCode="111111")
+            err = None
+        except ClientError as e:
+            err = e.response
+        q = proxy.requests(m)
+        tap.check("reject_token_codes: TokenCode 111111 answered 403 "
+                  "AccessDenied, MultiFactorAuthentication failed",
+                  err is not None and
+                  err.get("ResponseMetadata", {}).get("HTTPStatusCode") == 403 and
+                  err.get("Error", {}).get("Code") == "AccessDenied" and
+                  err.get("Error", {}).get("Message", "").startswith(
+                      "MultiFactorAuthentication failed") and
+                  err.get("Error", {}).get("Type") == "Sender", err)
+        tap.check("... recorded with its code, status 403, rejected, not "
+                  "intercepted",
+                  len(q) == 1 and q[0].rejected and not q[0].intercepted and
+                  q[0].status == 403 and q[0].params.get("TokenCode") == "111111", q)
+        m = proxy.mark()
+        r = sts.get_session_token(SerialNumber="arn:aws:iam::%s:mfa/alice" % ACCOUNT,
+                                  TokenCode="222222")["Credentials"]
+        q = proxy.requests(m)
+        tap.check("... another code still gets the intercepted session",
+                  r["AccessKeyId"].startswith("ASIA") and len(q) == 1 and
+                  q[0].intercepted and not q[0].rejected, q)
+        proxy.reject_token_codes(None)
         m = proxy.mark()
         tap.check("GetSessionToken with an unknown key: refused by moto, not "
                   "intercepted",
