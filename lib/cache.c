@@ -21,31 +21,8 @@
 int
 tfa_cache_refresh_window(long *out, const struct tfa_ctx *ctx, struct tfa_err *err)
 {
-	const char *v = tfa_ctx_getenv_nonempty(ctx, "TFAUTH_REFRESH_WINDOW");
-	const char *p;
-	long w = 0;
-	int rc = 0;
-
-	if (!v) {
-		*out = TFA_CACHE_REFRESH_WINDOW;
-		goto out;
-	}
-	for (p = v; *p; p++) {
-		if (*p < '0' || *p > '9' || w > TFA_CACHE_REFRESH_WINDOW_MAX)
-			break;
-		w = w * 10 + (*p - '0');
-	}
-	if (*p || w > TFA_CACHE_REFRESH_WINDOW_MAX) {
-		rc = tfa_err_set(err, TFA_EINVAL,
-				 "TFAUTH_REFRESH_WINDOW must be a number of seconds "
-				 "from 0 to %d, not '%s'", TFA_CACHE_REFRESH_WINDOW_MAX, v);
-		tfa_err_hint(err, "unset it for the default of %d seconds "
-			     "(unset TFAUTH_REFRESH_WINDOW)", TFA_CACHE_REFRESH_WINDOW);
-		goto out;
-	}
-	*out = w;
-out:
-	return rc;
+	return tfa_ctx_getenv_long(ctx, "TFAUTH_REFRESH_WINDOW", TFA_CACHE_REFRESH_WINDOW,
+				   0, TFA_CACHE_REFRESH_WINDOW_MAX, "seconds", out, err);
 }
 
 int

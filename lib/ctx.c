@@ -3,6 +3,8 @@
 #include "buf.h"
 #include "http.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +100,30 @@ tfa_ctx_getenv_nonempty(const struct tfa_ctx *ctx, const char *name)
 	const char *v = tfa_ctx_getenv(ctx, name);
 
 	return v && *v ? v : NULL;
+}
+
+int
+tfa_ctx_getenv_long(const struct tfa_ctx *ctx, const char *name, long def, long min,
+		    long max, const char *what, long *out, struct tfa_err *err)
+{
+	const char *v = tfa_ctx_getenv_nonempty(ctx, name);
+	char *end;
+	long n;
+
+	if (!v) {
+		*out = def;
+		return 0;
+	}
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (!isdigit((unsigned char)v[0]) || errno || *end || n < min || n > max) {
+		tfa_err_set(err, TFA_EINVAL, "bad value '%.40s' for %s: expected %s "
+			    "from %ld to %ld", v, name, what, min, max);
+		tfa_err_hint(err, "unset %s to use the default of %ld", name, def);
+		return TFA_EINVAL;
+	}
+	*out = n;
+	return 0;
 }
 
 void

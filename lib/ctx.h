@@ -42,6 +42,14 @@ void tfa_ctx_copy(struct tfa_ctx *dst, const struct tfa_ctx *src);
 const char *tfa_ctx_getenv(const struct tfa_ctx *ctx, const char *name);
 /* The value of NAME when set and non-empty, else NULL. */
 const char *tfa_ctx_getenv_nonempty(const struct tfa_ctx *ctx, const char *name);
+/*
+ * A whole number from variable name: def when unset or empty; else it
+ * must be digits only, from min to max, or TFA_EINVAL with a message that
+ * names the variable and the range ("expected WHAT from MIN to MAX").
+ */
+int tfa_ctx_getenv_long(const struct tfa_ctx *ctx, const char *name, long def,
+			long min, long max, const char *what, long *out,
+			struct tfa_err *err);
 /* Change the snapshot (tests, and tools preparing a child's environment). */
 void tfa_ctx_setenv(struct tfa_ctx *ctx, const char *name, const char *value);
 void tfa_ctx_unsetenv(struct tfa_ctx *ctx, const char *name);

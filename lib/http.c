@@ -328,32 +328,6 @@ struct attempt {
 	const char *proxy_var;
 };
 
-static int
-env_long(const struct tfa_ctx *ctx, const char *name, long def, long min,
-	 long max, const char *what, long *out, struct tfa_err *err)
-{
-	const char *v = tfa_ctx_getenv_nonempty(ctx, name);
-	char *end;
-	long n;
-
-	if (!v) {
-		*out = def;
-		return 0;
-	}
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (!isdigit((unsigned char)v[0]) || errno || *end || n < min ||
-	    n > max) {
-		tfa_err_set(err, TFA_EINVAL,
-			    "bad value '%s' for %s: expected %s from %ld to %ld",
-			    v, name, what, min, max);
-		tfa_err_hint(err, "unset %s to use the default of %ld", name,
-			     def);
-		return TFA_EINVAL;
-	}
-	*out = n;
-	return 0;
-}
 
 static char *
 env_first(const struct tfa_ctx *ctx, const char *upper, const char *lowercase,
@@ -934,11 +908,11 @@ tfa_http_transport_curl_new(const struct tfa_ctx *ctx, struct tfa_err *err)
 	const char *v;
 	int ok = 0;
 
-	if (env_long(ctx, "TFAUTH_HTTP_TIMEOUT", DEFAULT_TIMEOUT_S, 1, 3600,
+	if (tfa_ctx_getenv_long(ctx, "TFAUTH_HTTP_TIMEOUT", DEFAULT_TIMEOUT_S, 1, 3600,
 		     "whole seconds", &timeout_s, err) < 0 ||
-	    env_long(ctx, "AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, 1, 100,
+	    tfa_ctx_getenv_long(ctx, "AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, 1, 100,
 		     "a whole number", &attempts, err) < 0 ||
-	    env_long(ctx, "TFAUTH_HTTP_RETRY_BASE_MS", DEFAULT_RETRY_BASE_MS, 0,
+	    tfa_ctx_getenv_long(ctx, "TFAUTH_HTTP_RETRY_BASE_MS", DEFAULT_RETRY_BASE_MS, 0,
 		     10000, "milliseconds", &base_ms, err) < 0)
 		goto out;
 	t = tfa_xcalloc(1, sizeof(*t));

@@ -43,32 +43,6 @@ env_true(const struct tfa_ctx *ctx, const char *name)
 	return v && strcasecmp(v, "true") == 0;
 }
 
-static int
-env_long(const struct tfa_ctx *ctx, const char *name, long def, long min,
-	 long max, const char *what, long *out, struct tfa_err *err)
-{
-	const char *v = tfa_ctx_getenv_nonempty(ctx, name);
-	char *end;
-	long n;
-
-	if (!v) {
-		*out = def;
-		return 0;
-	}
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (!isdigit((unsigned char)v[0]) || errno || *end || n < min ||
-	    n > max) {
-		tfa_err_set(err, TFA_EINVAL,
-			    "bad value '%s' for %s: expected %s from %ld to %ld",
-			    v, name, what, min, max);
-		tfa_err_hint(err, "unset %s to use the default of %ld", name,
-			     def);
-		return TFA_EINVAL;
-	}
-	*out = n;
-	return 0;
-}
 
 /*
  * Copy s into out for a message: at most outsz - 1 bytes, anything that is
@@ -980,9 +954,9 @@ tfa_imds_credentials(struct tfa_creds *out, struct tfa_ctx *ctx,
 			     "skip_metadata_api_check)");
 		goto out;
 	}
-	if ((rc = env_long(ctx, "AWS_METADATA_SERVICE_TIMEOUT", 1, 1, 3600,
+	if ((rc = tfa_ctx_getenv_long(ctx, "AWS_METADATA_SERVICE_TIMEOUT", 1, 1, 3600,
 			   "whole seconds", &timeout_s, err)) < 0 ||
-	    (rc = env_long(ctx, "AWS_METADATA_SERVICE_NUM_ATTEMPTS", 1, 1, 100,
+	    (rc = tfa_ctx_getenv_long(ctx, "AWS_METADATA_SERVICE_NUM_ATTEMPTS", 1, 1, 100,
 			   "a whole number", &attempts, err)) < 0 ||
 	    (rc = imds_base(&base, ctx, err)) < 0)
 		goto out;

@@ -311,30 +311,12 @@ sleep_ms(long long ms)
 static int
 timeout_seconds(int *out, const struct tfa_ctx *ctx, struct tfa_err *err)
 {
-	const char *v = tfa_ctx_getenv_nonempty(ctx, "TFAUTH_PROCESS_TIMEOUT");
-	const char *p;
-	long s = 0;
-	int rc = 0;
+	long s;
+	int rc = tfa_ctx_getenv_long(ctx, "TFAUTH_PROCESS_TIMEOUT", TFA_PROCESS_TIMEOUT,
+				     1, TFA_PROCESS_TIMEOUT_MAX, "seconds", &s, err);
 
-	if (!v) {
-		*out = TFA_PROCESS_TIMEOUT;
-		goto out;
-	}
-	for (p = v; *p; p++) {
-		if (*p < '0' || *p > '9' || s > TFA_PROCESS_TIMEOUT_MAX)
-			break;
-		s = s * 10 + (*p - '0');
-	}
-	if (*p || s < 1 || s > TFA_PROCESS_TIMEOUT_MAX) {
-		rc = tfa_err_set(err, TFA_EINVAL,
-				 "TFAUTH_PROCESS_TIMEOUT must be a number of seconds "
-				 "from 1 to %d, not '%.40s'", TFA_PROCESS_TIMEOUT_MAX, v);
-		tfa_err_hint(err, "unset it for the default of %d seconds "
-			     "(unset TFAUTH_PROCESS_TIMEOUT)", TFA_PROCESS_TIMEOUT);
-		goto out;
-	}
-	*out = (int)s;
-out:
+	if (rc == 0)
+		*out = (int)s;
 	return rc;
 }
 

@@ -847,7 +847,7 @@ test_timeout_variable(void)
 		unlink(path("ran"));
 		rc = run(&c, &e, "touch \"$TFA_DIR/ran\"; " PRINT(GOOD), bad[i]);
 		is_int(rc, TFA_EINVAL, "TFAUTH_PROCESS_TIMEOUT='%s' is refused", bad[i]);
-		ok(has(e.msg, "TFAUTH_PROCESS_TIMEOUT must be a number of seconds from 1 "
+		ok(has(e.msg, "for TFAUTH_PROCESS_TIMEOUT: expected seconds from 1 "
 		       "to 3600"), "... the message names the variable");
 		ok(access(path("ran"), F_OK) < 0, "... and the process did not run");
 	}
