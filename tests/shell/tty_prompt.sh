@@ -26,7 +26,8 @@ fi
 unset TMUX TMUX_PANE
 sock=tfauth-tty-$$
 tm() { tmux -L "$sock" -f /dev/null "$@"; }
-trap 'tm kill-server >/dev/null 2>&1; rm -rf "$t_tmp"' EXIT
+# kill-server leaves its socket behind: remove it too.
+trap 'tm kill-server >/dev/null 2>&1; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"; rm -rf "$t_tmp"' EXIT
 
 serial=arn:aws:iam::123456789012:mfa/alice
 # capture-pane drops trailing blanks: the prompt as the screen shows it.
