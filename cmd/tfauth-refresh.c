@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 
+#include "browser.h"
 #include "buf.h"
 #include "chain.h"
 #include "config.h"
@@ -15,16 +16,19 @@
 #include "timeutil.h"
 #include "tty.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 extern char **environ;
 
 static const char usage[] =
 	"usage: tfauth-refresh [PROFILE] [--force] [--non-interactive] [--check]\n"
-	"                      [--mfa-code CODE] [--format FORMAT [--shell SHELL]]\n";
+	"                      [--mfa-code CODE] [--no-browser]\n"
+	"                      [--format FORMAT [--shell SHELL]]\n";
 
 static const char help[] =
 	"Make PROFILE's credentials (default: the current profile) fresh, and\n"
@@ -34,6 +38,8 @@ static const char help[] =
 	"                       every role that names the device\n"
 	"  credential_process   run it again\n"
 	"  web identity         log in again with the token file\n"
+	"  SSO                  use the cached token, its refresh token, or a new\n"
+	"                       device login in the browser (shared with the AWS CLI)\n"
 	"Static keys cannot be refreshed: tfauth-doctor says whether they work.\n"
 	"\n"
 	"options:\n"
@@ -42,6 +48,7 @@ static const char help[] =
 	"  -c, --check            no network: exit 0 when cached credentials last\n"
 	"                         beyond the refresh window, 3 when a refresh is due\n"
 	"  -m, --mfa-code CODE    the MFA code (also TFAUTH_MFA_CODE)\n"
+	"  -b, --no-browser       for an SSO login, show the address; do not open it\n"
 	"  -F, --format FORMAT    then print the credentials: process, json, dotenv\n"
 	"                         or shell (as tfauth-env --credentials)\n"
 	"  -s, --shell SHELL      the dialect for --format shell (default: $SHELL)\n"
@@ -55,7 +62,67 @@ static const char help[] =
 
 struct ask {
 	struct tfa_tty *tty;
+	const struct tfa_ctx *ctx;
+	FILE *out;         /* the SSO login talks here: /dev/tty, else stderr */
+	int no_browser;
+	int ticking;
 };
+
+/*
+ * An SSO device login needs no typing, so it runs with or without a
+ * terminal: on /dev/tty when there is one, else on stderr (for example
+ * under Terraform's credential_process).
+ */
+static FILE *
+login_stream(struct ask *a)
+{
+	int fd;
+
+	if (a->out)
+		return a->out;
+	fd = open("/dev/tty", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	a->out = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!a->out) {
+		if (fd >= 0)
+			close(fd);
+		a->out = stderr;
+	}
+	return a->out;
+}
+
+static void
+sso_show(void *data, const char *uri, const char *uri_complete, const char *code,
+	 long expires_in)
+{
+	struct ask *a = data;
+	FILE *f = login_stream(a);
+	struct tfa_err err;
+	int opened = 0;
+
+	tfa_err_clear(&err);
+	/* A display is needed for a browser; over ssh the address is enough. */
+	if (!a->no_browser && uri_complete)
+		opened = tfa_browser_open(a->ctx, uri_complete, &err) == 0;
+	fprintf(f, "%s: sign in to AWS IAM Identity Center%s:\n\n    %s\n\n"
+		"and confirm the code:\n\n    %s\n\n", cli_prog,
+		opened ? " in the browser window just opened, or at" : " at",
+		uri_complete ? uri_complete : uri, code);
+	fprintf(f, "(the code is valid for %ld min)\n", (expires_in + 59) / 60);
+	fflush(f);
+}
+
+static void
+sso_tick(void *data, long left)
+{
+	struct ask *a = data;
+	FILE *f = login_stream(a);
+
+	if (!isatty(fileno(f)))
+		return;   /* a countdown only where it redraws */
+	fprintf(f, "\rwaiting for the sign-in: %ld:%02ld left ", left / 60, left % 60);
+	fflush(f);
+	a->ticking = 1;
+}
 
 static int
 ask_mfa(char out[7], const char *serial, int attempt, void *data, struct tfa_err *err)
@@ -108,6 +175,7 @@ main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'F' },
 		{ "shell", required_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-browser", no_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -118,7 +186,8 @@ main(int argc, char **argv)
 	struct tfa_config *cfg = NULL;
 	struct tfa_resolved res;
 	struct tfa_buf out, notes = TFA_BUF_INIT;
-	struct ask a = { NULL };
+	struct ask a;
+	struct tfa_sso_ui ui;
 	enum tfa_export_format fmt = TFA_EXPORT_PROCESS;
 	enum tfa_shell sh;
 	const char *profile = NULL, *format = NULL, *shell = NULL;
@@ -127,7 +196,8 @@ main(int argc, char **argv)
 	cli_init(argv[0]);
 	tfa_err_clear(&err);
 	memset(&o, 0, sizeof(o));
-	while ((c = getopt_long(argc, argv, ":fncm:F:s:qhV", lopts, NULL)) != -1) {
+	memset(&a, 0, sizeof(a));
+	while ((c = getopt_long(argc, argv, ":fncm:F:s:qbhV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			o.flags |= TFA_CHAIN_FORCE;
@@ -149,6 +219,9 @@ main(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = 1;
+			break;
+		case 'b':
+			a.no_browser = 1;
 			break;
 		case 'h':
 			printf("%s\n%s", usage, help);
@@ -195,8 +268,17 @@ main(int argc, char **argv)
 		o.net = &tfa_chain_net_aws;
 		o.ask_mfa = ask_mfa;
 		o.ask_data = &a;
+		a.ctx = &ctx;
+		memset(&ui, 0, sizeof(ui));
+		ui.show = sso_show;
+		ui.tick = sso_tick;
+		ui.data = &a;
+		if (!(o.flags & TFA_CHAIN_NONINTERACTIVE))
+			o.sso_ui = &ui;
 	}
 	rc = tfa_chain_resolve(&res, &ctx, cfg, profile, &o, &err);
+	if (a.ticking)
+		fputc('\n', login_stream(&a));
 	if (rc == TFA_EOFFLINE && check) {
 		if (!quiet)
 			fprintf(stderr, "%s: a refresh is due: %s\n", cli_prog, err.msg);
@@ -233,6 +315,8 @@ main(int argc, char **argv)
 done:
 	if (a.tty)
 		tfa_tty_close(a.tty);
+	if (a.out && a.out != stderr)
+		fclose(a.out);
 	tfa_resolved_dispose(&res);
 	tfa_buf_dispose(&out);
 	tfa_buf_dispose(&notes);

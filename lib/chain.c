@@ -33,6 +33,8 @@ tfa_cred_source_name(enum tfa_cred_source s)
 		return "process";
 	case TFA_SOURCE_CONTAINER:
 		return "container";
+	case TFA_SOURCE_SSO:
+		return "sso";
 	case TFA_SOURCE_IMDS:
 	default:
 		return "imds";
@@ -452,6 +454,75 @@ web_identity(struct tfa_creds *out, char **arn, struct run *r, const char *role_
 	return rc;
 }
 
+/*
+ * IAM Identity Center role credentials: from the AWS CLI's cache while
+ * fresh; else a token (cache, refresh token, or a device login: lib/sso)
+ * and the portal's GetRoleCredentials, cached for the next call.
+ */
+static int
+sso_creds(struct tfa_resolved *res, struct run *r, const struct tfa_section *s)
+{
+	struct tfa_creds *out = &res->creds;
+	struct tfa_sso_config sc;
+	struct tfa_sso_token tok;
+	struct tfa_buf path = TFA_BUF_INIT;
+	struct tfa_creds c;
+	unsigned flags = 0;
+	char key[41];
+	int rc, fd = -1;
+
+	tfa_sso_token_init(&tok);
+	tfa_creds_init(&c);
+	if ((rc = tfa_sso_config(&sc, r->cfg, s, r->err)) < 0)
+		goto out;
+	tfa_sso_role_cache_key(key, &sc);
+	cache_path(&path, r, key);
+	if ((rc = cached(out, NULL, r, path.ptr)) != 0) {
+		res->from_cache = rc > 0;
+		goto out;
+	}
+	if ((rc = need_net(r, "an SSO login")) < 0)
+		goto out;
+	if ((rc = tfa_cache_lock(&fd, path.ptr, LOCK_WAIT, r->err)) < 0)
+		goto out;
+	if ((rc = cached(out, NULL, r, path.ptr)) != 0) {
+		res->from_cache = rc > 0;
+		goto out;
+	}
+	if ((r->o->flags & TFA_CHAIN_NONINTERACTIVE) || !r->o->sso_ui)
+		flags |= TFA_SSO_NONINTERACTIVE;
+	if ((rc = r->o->net->sso_token(&tok, r->ctx, r->cfg, &sc, flags, r->o->sso_ui,
+				       r->err)) < 0)
+		goto out;
+	rc = r->o->net->sso_role_credentials(&c, r->ctx, r->cfg, &sc, &tok, r->err);
+	if (rc < 0 && strcmp(r->err->aws_code, "UnauthorizedException") == 0 &&
+	    !(flags & TFA_SSO_NONINTERACTIVE)) {
+		/* The portal no longer takes the token (signed out, revoked):
+		 * one new login, then the role again. */
+		tfa_sso_token_dispose(&tok);
+		tfa_sso_token_init(&tok);
+		if ((rc = r->o->net->sso_token(&tok, r->ctx, r->cfg, &sc,
+					       flags | TFA_SSO_FORCE, r->o->sso_ui, r->err)) < 0)
+			goto out;
+		rc = r->o->net->sso_role_credentials(&c, r->ctx, r->cfg, &sc, &tok, r->err);
+	}
+	if (rc < 0)
+		goto out;
+	if ((rc = tfa_cache_store_creds(path.ptr, &c, NULL, NULL, r->err)) < 0)
+		goto out;
+	tfa_creds_dispose(out);
+	*out = c;
+	tfa_creds_init(&c);
+	rc = 0;
+out:
+	if (fd >= 0)
+		tfa_cache_unlock(fd);
+	tfa_sso_token_dispose(&tok);
+	tfa_creds_dispose(&c);
+	tfa_buf_dispose(&path);
+	return rc < 0 ? rc : 0;
+}
+
 /* A profile's own credentials, before any role_arn on top. */
 static int
 own_creds(struct tfa_resolved *out, struct run *r, const struct tfa_section *s,
@@ -485,11 +556,9 @@ own_creds(struct tfa_resolved *out, struct run *r, const struct tfa_section *s,
 				    val(s, "web_identity_token_file"),
 				    val(s, "role_session_name"), s);
 	case TFA_PROFILE_SSO:
-		tfa_err_set(r->err, TFA_EUNSUPPORTED, "profile '%s' uses IAM Identity Center "
-			    "(SSO), which this version of tfauth cannot log in to yet", s->name);
-		tfa_err_hint(r->err, "use 'aws sso login --profile %s' and the AWS CLI or "
-			     "Terraform directly for now", s->name);
-		return TFA_EUNSUPPORTED;
+		out->source = TFA_SOURCE_SSO;
+		out->refreshable = 1;
+		return sso_creds(out, r, s);
 	case TFA_PROFILE_PROCESS:
 		if (r->o->flags & TFA_CHAIN_CACHE_ONLY)
 			return need_net(r, "credential_process");

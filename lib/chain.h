@@ -11,14 +11,16 @@
  *   4. else the "default" profile, else container credentials, else IMDS.
  * Inside a profile: a source_profile chain (static keys end it), static
  * keys, credential_source (Environment, Ec2InstanceMetadata,
- * EcsContainer), web_identity_token_file, SSO (not yet: a clear error),
- * credential_process, container, IMDS; then each role_arn on top.
+ * EcsContainer), web_identity_token_file, SSO, credential_process,
+ * container, IMDS; then each role_arn on top.
  *
  * Assumed-role credentials are cached in the AWS CLI's place and format
  * (lib/cache) and reused while more than the refresh window remains; a
  * refresh holds the entry's lock, so parallel processes make one call.
  * mfa_serial: one GetSessionToken session per device, cached, reused by
- * every role that names the device — one code for many profiles.
+ * every role that names the device — one code for many profiles.  SSO
+ * role credentials are cached like the AWS CLI's (§7.7); the token comes
+ * from the shared SSO cache, its refresh token, or a device login.
  *
  * Network calls go through opts->net; with none, a resolution that needs
  * the network fails with TFA_EOFFLINE (the caller hands over to
@@ -31,6 +33,7 @@
 #include "creds.h"
 #include "ctx.h"
 #include "err.h"
+#include "sso.h"
 #include "sts.h"
 
 /* Returned when the network is needed and opts->net is NULL. */
@@ -44,7 +47,8 @@ enum tfa_cred_source {
 	TFA_SOURCE_WEB_IDENTITY,
 	TFA_SOURCE_PROCESS,
 	TFA_SOURCE_CONTAINER,
-	TFA_SOURCE_IMDS
+	TFA_SOURCE_IMDS,
+	TFA_SOURCE_SSO
 };
 const char *tfa_cred_source_name(enum tfa_cred_source s);
 
@@ -61,6 +65,13 @@ struct tfa_chain_net {
 			    const struct tfa_sts_web_identity_params *p, struct tfa_err *err);
 	int (*container)(struct tfa_creds *out, struct tfa_ctx *ctx, struct tfa_err *err);
 	int (*imds)(struct tfa_creds *out, struct tfa_ctx *ctx, struct tfa_err *err);
+	int (*sso_token)(struct tfa_sso_token *token, struct tfa_ctx *ctx,
+			 const struct tfa_config *cfg, const struct tfa_sso_config *sc,
+			 unsigned flags, const struct tfa_sso_ui *ui, struct tfa_err *err);
+	int (*sso_role_credentials)(struct tfa_creds *out, struct tfa_ctx *ctx,
+				    const struct tfa_config *cfg,
+				    const struct tfa_sso_config *sc,
+				    const struct tfa_sso_token *token, struct tfa_err *err);
 };
 extern const struct tfa_chain_net tfa_chain_net_aws;
 
@@ -76,6 +87,8 @@ struct tfa_chain_opts {
 	int (*ask_mfa)(char out[7], const char *serial, int attempt, void *data,
 		       struct tfa_err *err);
 	void *ask_data;
+	/* How an SSO device login talks to the user; NULL: it may not. */
+	const struct tfa_sso_ui *sso_ui;
 };
 
 struct tfa_resolved {

@@ -4,6 +4,7 @@
  */
 #include "chain.h"
 #include "imds.h"
+#include "sso.h"
 #include "sts.h"
 
 const struct tfa_chain_net tfa_chain_net_aws = {
@@ -12,4 +13,6 @@ const struct tfa_chain_net tfa_chain_net_aws = {
 	tfa_sts_assume_role_with_web_identity,
 	tfa_container_credentials,
 	tfa_imds_credentials,
+	tfa_sso_token_get,
+	tfa_sso_role_credentials,
 };

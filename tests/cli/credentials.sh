@@ -114,9 +114,12 @@ run tfauth-refresh mfa --mfa-code 12ab56
 check "a malformed --mfa-code is a usage error" test "$rc" = 2
 AWS_ENDPOINT_URL_STS=$closed TFAUTH_MFA_CODE=123 run tfauth-refresh mfa
 check "a malformed TFAUTH_MFA_CODE fails" test "$rc" != 0 -a -n "$err"
-run tfauth-refresh sso
-check "an SSO profile: a clear 'not yet', exit 1" test "$rc" = 1
-check "... naming the workaround" contains "$err" "aws sso login --profile sso"
+AWS_ENDPOINT_URL_SSO_OIDC=$closed AWS_ENDPOINT_URL_SSO=$closed run tfauth-refresh sso --non-interactive
+check "SSO with no token, --non-interactive: exit 3" test "$rc" = 3
+check "... says how to log in" contains "$err" "tfauth-refresh sso"
+AWS_ENDPOINT_URL_SSO_OIDC=$closed AWS_ENDPOINT_URL_SSO=$closed run tfauth-env sso --format process
+check "SSO with no token and the service unreachable: exit 1, nothing on stdout" test "$rc/$out" = "1/"
+check "... names the OIDC call that failed" contains "$err" "SSO OIDC RegisterClient: cannot connect"
 run tfauth-refresh nosuch
 check "an unknown profile: exit 1 with did-you-mean" test "$rc" = 1
 run tfauth-refresh --check --force
