@@ -8,6 +8,7 @@
 #include "http.h"
 #include "iam.h"
 #include "profile.h"
+#include "sso.h"
 #include "sts.h"
 #include "timeutil.h"
 
@@ -343,6 +344,73 @@ check_sources(struct diag *d)
 	for (i = 0; i < 4; i++)
 		add_detail(c, "%10s %24s %24s    %s", r->sources[i].name, r->sources[i].value,
 			   r->sources[i].type, r->sources[i].location);
+}
+
+/* The IAM Identity Center login behind an SSO profile, from the cache. */
+static void
+check_sso(struct diag *d)
+{
+	const struct tfa_section *s;
+	struct tfa_sso_config sc;
+	struct tfa_sso_token tok;
+	struct tfa_err err;
+	struct tfa_check *c;
+	char when[TFA_TIME_LEN];
+	time_t now = tfa_ctx_now(d->ctx);
+	int refreshable;
+
+	if (!d->have_profile || d->env_keys_used)
+		return;
+	s = d->prof.kind == TFA_PROFILE_SSO ? d->prof.section :
+	    d->prof.base_kind == TFA_PROFILE_SSO ? d->prof.chain[d->prof.nchain - 1] : NULL;
+	if (!s)
+		return;
+	tfa_err_clear(&err);
+	tfa_sso_token_init(&tok);
+	if (tfa_sso_config(&sc, d->cfg, s, &err) < 0) {
+		c = add_check(d->r, "sso", TFA_CHECK_FAIL, "%s", err.msg);
+		if (err.hint[0])
+			set_fix(c, "%s", err.hint);
+		return;
+	}
+	if (tfa_sso_token_load(&tok, d->ctx, &sc, &err) < 0) {
+		if (err.code == TFA_ENOTFOUND) {
+			c = add_check(d->r, "sso", TFA_CHECK_FAIL, "no sign-in to %s '%s' "
+				      "is cached", sc.session_name ? "sso-session" : "start URL",
+				      sc.session_name ? sc.session_name : sc.start_url);
+			set_fix(c, "tfauth-refresh %s (signs in once in the browser; the AWS "
+				"CLI and Terraform use the same login)", d->prof.name);
+		} else {
+			c = add_check(d->r, "sso", TFA_CHECK_FAIL, "%s", err.msg);
+			if (err.hint[0])
+				set_fix(c, "%s", err.hint);
+		}
+		goto out;
+	}
+	refreshable = tok.refresh_token && tok.client_id && tok.client_secret &&
+		      (!tok.registration_expires_at || tok.registration_expires_at > now);
+	tfa_time_format(when, tok.expires_at);
+	if (tok.expires_at > now) {
+		c = add_check(d->r, "sso", TFA_CHECK_OK, "signed in to %s: the token is "
+			      "valid until %s (%ld min)", sc.start_url, when,
+			      (long)((tok.expires_at - now) / 60));
+	} else if (refreshable) {
+		c = add_check(d->r, "sso", TFA_CHECK_WARN, "the SSO token for %s expired at "
+			      "%s; its refresh token renews it without a new sign-in",
+			      sc.start_url, when);
+		set_fix(c, "tfauth-refresh %s", d->prof.name);
+	} else {
+		c = add_check(d->r, "sso", TFA_CHECK_FAIL, "the SSO token for %s expired at "
+			      "%s and cannot be refreshed: Terraform fails with \"the SSO "
+			      "session has expired or is invalid\"", sc.start_url, when);
+		set_fix(c, "tfauth-refresh %s (a new sign-in in the browser)", d->prof.name);
+	}
+	add_detail(c, "%s%s, region %s, refreshable: %s",
+		   sc.session_name ? "sso-session " : "legacy start URL ",
+		   sc.session_name ? sc.session_name : sc.start_url, sc.region,
+		   refreshable ? "yes" : "no");
+out:
+	tfa_sso_token_dispose(&tok);
 }
 
 static void
@@ -916,6 +984,7 @@ tfa_diagnose(struct tfa_report *out, struct tfa_ctx *ctx, const char *profile,
 	check_environment(&d);
 	check_profile(&d);
 	check_sources(&d);
+	check_sso(&d);
 	diagnose_network(&d);
 	check_expiry(&d);
 	check_cli_vs_terraform(&d);
