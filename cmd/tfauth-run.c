@@ -1,0 +1,400 @@
+/*
+ * tfauth-run — run terraform (tofu, terragrunt, any command) with the
+ * selected profile's credentials, made fresh first; when it fails with an
+ * error a new login fixes, log in again and run it once more if that is
+ * safe.
+ *
+ *   tfauth-run [--profile P] [--no-retry] [--retry] [--quiet] -- CMD ARGS...
+ */
+#include "cli.h"
+
+#include "buf.h"
+#include "chain.h"
+#include "config.h"
+#include "ctx.h"
+#include "run.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char usage[] =
+	"usage: tfauth-run [--profile P] [--no-retry] [--retry] [--quiet] -- CMD [ARGS...]\n";
+
+static const char help[] =
+	"Run CMD (terraform, tofu, terragrunt...) with the profile's credentials:\n"
+	"\n"
+	"  - The profile (--profile, else AWS_PROFILE, else AWS_DEFAULT_PROFILE)\n"
+	"    wins over keys in the environment: AWS_ACCESS_KEY_ID,\n"
+	"    AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_SECURITY_TOKEN,\n"
+	"    AWS_CREDENTIAL_EXPIRATION and AWS_DEFAULT_PROFILE are removed from\n"
+	"    CMD's environment (said on stderr), AWS_PROFILE is set, and the\n"
+	"    profile's region when no region is set.  With no profile chosen,\n"
+	"    keys in the environment are yours and stay.\n"
+	"  - Before CMD runs, the profile's credentials are made fresh (from the\n"
+	"    caches, else with tfauth-refresh, which may ask for an MFA code or\n"
+	"    an SSO sign-in).  Credentials Terraform cannot get by itself (roles,\n"
+	"    MFA, SSO, credential_process) are passed to CMD in AWS_ACCESS_KEY_ID,\n"
+	"    AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_CREDENTIAL_EXPIRATION;\n"
+	"    for static keys AWS_PROFILE is enough.\n"
+	"  - stdin and stdout are CMD's own; its stderr is copied through as it\n"
+	"    comes and scanned when CMD fails.\n"
+	"  - On InvalidClientTokenId, ExpiredToken, an expired SSO session or \"no\n"
+	"    valid credential sources\", the profile is refreshed (tfauth-refresh\n"
+	"    --force) and CMD is run once more when that is safe: terraform, tofu\n"
+	"    and terragrunt commands that change nothing (init, plan, validate,\n"
+	"    refresh, output, show, state list/show, providers, import, graph,\n"
+	"    console, fmt, version, workspace list/show, get), and apply or destroy\n"
+	"    when the provider failed to configure before any change.  Otherwise\n"
+	"    it says the credentials were refreshed and CMD should be rerun.\n"
+	"    SignatureDoesNotMatch, AccessDenied, clock skew and static keys are\n"
+	"    not fixed by a login: one line points at tfauth-doctor instead.\n"
+	"  - Ctrl-C reaches CMD; after it nothing is retried.  SIGTERM and SIGHUP\n"
+	"    are passed on to CMD.\n"
+	"\n"
+	"options:\n"
+	"  -p, --profile P   the profile (default: AWS_PROFILE, AWS_DEFAULT_PROFILE)\n"
+	"  -n, --no-retry    never refresh and rerun after a failure; say what to do\n"
+	"  -r, --retry       also rerun commands tfauth-run does not know (it cannot\n"
+	"                    tell whether they change anything)\n"
+	"  -q, --quiet       say nothing but errors and advice\n"
+	"  -h, --help, -V, --version\n"
+	"\n"
+	"Exit status: CMD's (the rerun's when it was rerun); 130 when interrupted;\n"
+	"127 when CMD is not found, 126 when it cannot be run; 2 usage; 1 when\n"
+	"the profile is broken or cannot be refreshed, 3 when a login is needed\n"
+	"but there is no terminal to ask on (CMD is not run then).\n";
+
+struct opts {
+	const char *profile;
+	int no_retry, retry_unknown, quiet;
+};
+
+static void
+to_stderr(const char *p, size_t n, void *unused)
+{
+	ssize_t k;
+
+	(void)unused;
+	while (n > 0) {
+		k = write(STDERR_FILENO, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return;   /* stderr is gone: keep draining the child */
+		p += k;
+		n -= (size_t)k;
+	}
+}
+
+/* Notes from lib/run, one per line, each said as "tfauth-run: LINE". */
+static void
+say_notes(const struct tfa_buf *notes)
+{
+	const char *p = notes->ptr, *nl;
+
+	for (; *p; p = nl + 1) {
+		if (!(nl = strchr(p, '\n')))
+			break;
+		fprintf(stderr, "%s: %.*s\n", cli_prog, (int)(nl - p), p);
+	}
+}
+
+/* tfauth-refresh next to this binary, else from PATH (cli_exec_sibling's rule). */
+static void
+sibling(char *out, size_t n, const char *name)
+{
+	char self[PATH_MAX];
+	ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+	int w;
+
+	if (k > 0) {
+		self[k] = '\0';
+		if ((slash = strrchr(self, '/'))) {
+			*slash = '\0';
+			w = snprintf(out, n, "%s/%s", self, name);
+			if (w > 0 && (size_t)w < n && access(out, X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(out, n, "%s", name);
+}
+
+/* Run tfauth-refresh for the profile, on our terminal; its exit status. */
+static int
+refresh(const struct tfa_ctx *ctx, const char *profile, int force, int quiet)
+{
+	char path[PATH_MAX];
+	char *args[6], **envp;
+	struct tfa_run_result r;
+	struct tfa_err err;
+	int n = 0;
+
+	sibling(path, sizeof(path), "tfauth-refresh");
+	args[n++] = path;
+	if (force)
+		args[n++] = "--force";
+	if (quiet)
+		args[n++] = "--quiet";
+	args[n++] = "--";
+	args[n++] = (char *)profile;
+	args[n] = NULL;
+	tfa_err_clear(&err);
+	envp = tfa_run_envp(ctx);
+	fflush(NULL);
+	if (tfa_run_spawn(&r, args, envp, NULL, NULL, NULL, &err) < 0)
+		cli_error(&err);
+	free(envp);
+	return r.status;
+}
+
+/*
+ * Make the profile's credentials fresh before the run, from the caches
+ * (no network, no libcurl: like tfauth-env), else through tfauth-refresh.
+ * 0 with res filled, or the exit status to stop with.
+ */
+static int
+preflight(struct tfa_resolved *res, struct tfa_ctx *ctx, const struct tfa_config *cfg,
+	  const struct tfa_run_profile *p, const struct opts *o)
+{
+	struct tfa_chain_opts co;
+	struct tfa_err err;
+	int rc, st;
+
+	memset(&co, 0, sizeof(co));
+	rc = tfa_chain_resolve(res, ctx, cfg, p->name, &co, &err);
+	if (rc == TFA_EOFFLINE) {
+		st = refresh(ctx, p->name, 0, o->quiet);
+		if (st > 128)
+			return st;   /* Ctrl-C at a prompt */
+		if (st != 0) {
+			fprintf(stderr, "%s: profile '%s' could not be refreshed; the command "
+				"was not run\n", cli_prog, p->name);
+			return st == CLI_EXIT_LOGIN ? CLI_EXIT_LOGIN : CLI_EXIT_FAIL;
+		}
+		rc = tfa_chain_resolve(res, ctx, cfg, p->name, &co, &err);
+	}
+	if (rc < 0) {
+		st = cli_error(&err);
+		fprintf(stderr, "%s: the command was not run\n", cli_prog);
+		return st;
+	}
+	return 0;
+}
+
+/* Run the command once with the profile's environment. */
+static int
+run_cmd(struct tfa_run_result *r, struct tfa_run_tail *tail, char **cmdv,
+	const struct tfa_ctx *ctx, const struct tfa_run_profile *p,
+	const struct tfa_resolved *res, int say)
+{
+	struct tfa_ctx child;
+	struct tfa_buf notes = TFA_BUF_INIT;
+	struct tfa_err err;
+	char **envp;
+	int rc;
+
+	tfa_err_clear(&err);
+	tfa_run_child_env(&child, &notes, ctx, p, res);
+	if (say)
+		say_notes(&notes);
+	envp = tfa_run_envp(&child);
+	fflush(NULL);
+	if ((rc = tfa_run_spawn(r, cmdv, envp, tail, to_stderr, NULL, &err)) < 0)
+		cli_error(&err);
+	free(envp);
+	tfa_ctx_dispose(&child);
+	tfa_buf_dispose(&notes);
+	return rc;
+}
+
+static void
+say_cause(const struct tfa_run_failure *f)
+{
+	fprintf(stderr, "%s: %s%s%s", cli_prog, f->code, f->code[0] ? ": " : "", f->cause);
+}
+
+/* "'terraform apply'" for messages: the tool and its subcommand. */
+static void
+cmd_name(char *out, size_t n, const struct tfa_run_command *cmd, char **cmdv)
+{
+	const char *base = strrchr(cmdv[0], '/');
+
+	base = base ? base + 1 : cmdv[0];
+	if (cmd->sub)
+		snprintf(out, n, "%s %s", base, cmd->sub);
+	else
+		snprintf(out, n, "%s", base);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "profile", required_argument, NULL, 'p' },
+		{ "no-retry", no_argument, NULL, 'n' },
+		{ "retry", no_argument, NULL, 'r' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct opts o;
+	struct tfa_ctx ctx;
+	struct tfa_err err;
+	struct tfa_config *cfg = NULL;
+	struct tfa_run_profile p;
+	struct tfa_run_command cmd;
+	struct tfa_run_failure f;
+	struct tfa_run_result r;
+	struct tfa_run_tail tail;
+	struct tfa_resolved res;
+	const struct tfa_resolved *have = NULL;
+	enum tfa_run_action action;
+	char what[160];
+	char **cmdv;
+	unsigned flags;
+	int c, status = CLI_EXIT_FAIL, st;
+
+	cli_init(argv[0]);
+	memset(&o, 0, sizeof(o));
+	/* '+': options end at CMD, whose own options are its business. */
+	while ((c = getopt_long(argc, argv, "+:p:nrqhV", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			o.profile = optarg;
+			break;
+		case 'n':
+			o.no_retry = 1;
+			break;
+		case 'r':
+			o.retry_unknown = 1;
+			break;
+		case 'q':
+			o.quiet = 1;
+			break;
+		case 'h':
+			printf("%s\n%s", usage, help);
+			return CLI_EXIT_OK;
+		case 'V':
+			return cli_version();
+		default:
+			return cli_bad_option(usage, argv, c);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(usage, "no command given");
+	if (o.profile && !*o.profile)
+		return cli_usage_error(usage, "the profile name is empty");
+	if (!*argv[optind])
+		return cli_usage_error(usage, "the command is empty");
+	cmdv = argv + optind;
+
+	tfa_err_clear(&err);
+	tfa_ctx_init(&ctx, environ);
+	tfa_resolved_init(&res);
+	tfa_run_tail_init(&tail, TFA_RUN_TAIL_MAX);
+	tfa_run_classify_command(&cmd, cmdv);
+	cmd_name(what, sizeof(what), &cmd, cmdv);
+	if (tfa_config_load(&cfg, &ctx, &err) < 0 ||
+	    tfa_run_select(&p, &ctx, cfg, o.profile, &err) < 0) {
+		status = cli_error(&err);
+		fprintf(stderr, "%s: the command was not run\n", cli_prog);
+		goto out;
+	}
+	if (p.name && cmd.needs_credentials) {
+		if ((status = preflight(&res, &ctx, cfg, &p, &o)) != 0)
+			goto out;
+		have = &res;
+	}
+	if (run_cmd(&r, &tail, cmdv, &ctx, &p, have, !o.quiet) < 0 || r.status == 0) {
+		status = r.status;
+		goto out;
+	}
+	status = r.status;
+
+	tfa_run_scan(&f, tail.ptr, tail.len);
+	flags = (o.no_retry ? TFA_RUN_NO_RETRY : 0) |
+		(o.retry_unknown ? TFA_RUN_RETRY_UNKNOWN : 0) |
+		(p.name && p.refreshable ? TFA_RUN_REFRESHABLE : 0) |
+		(tfa_run_tail_cut(&tail) ? TFA_RUN_TAIL_CUT : 0) |
+		(r.interrupted || r.forwarded || r.term_signal ? TFA_RUN_INTERRUPTED : 0);
+	action = tfa_run_decide(&f, &cmd, flags);
+	switch (action) {
+	case TFA_RUN_DONE:
+		goto out;
+	case TFA_RUN_DOCTOR:
+		say_cause(&f);
+		fprintf(stderr, "; run 'tfauth-doctor%s%s' to see why\n", p.name ? " " : "",
+			p.name ? p.name : "");
+		goto out;
+	case TFA_RUN_ADVISE:
+		say_cause(&f);
+		fprintf(stderr, "; run 'tfauth-refresh %s' and then '%s' again\n", p.name, what);
+		goto out;
+	case TFA_RUN_RERUN:
+	case TFA_RUN_REFRESH_ONLY:
+		break;
+	}
+	if (!o.quiet) {
+		say_cause(&f);
+		fprintf(stderr, "; logging in again for profile '%s'\n", p.name);
+	}
+	st = refresh(&ctx, p.name, 1, o.quiet);
+	if (st > 128) {
+		status = st;
+		goto out;
+	}
+	if (st != 0) {
+		fprintf(stderr, "%s: profile '%s' could not be refreshed; run 'tfauth-doctor %s' "
+			"to see why\n", cli_prog, p.name, p.name);
+		goto out;
+	}
+	if (action == TFA_RUN_REFRESH_ONLY) {
+		fprintf(stderr, "%s: profile '%s' has fresh credentials; '%s' was not run again "
+			"because %s: rerun it\n", cli_prog, p.name, what,
+			cmd.kind == TFA_RUN_UNKNOWN ?
+			"tfauth-run cannot tell whether it changes anything (--retry "
+			"reruns such commands)" :
+			"it may have changed something already");
+		goto out;
+	}
+	tfa_resolved_dispose(&res);
+	tfa_resolved_init(&res);
+	have = NULL;
+	if (cmd.needs_credentials) {
+		if ((st = preflight(&res, &ctx, cfg, &p, &o)) != 0)
+			goto out;
+		have = &res;
+	}
+	if (!o.quiet)
+		fprintf(stderr, "%s: running '%s' again\n", cli_prog, what);
+	tfa_run_tail_reset(&tail);
+	if (run_cmd(&r, &tail, cmdv, &ctx, &p, have, 0) < 0 || r.status == 0) {
+		status = r.status;
+		goto out;
+	}
+	status = r.status;
+	tfa_run_scan(&f, tail.ptr, tail.len);
+	flags |= TFA_RUN_RETRIED;
+	if (r.interrupted || r.forwarded || r.term_signal)
+		flags |= TFA_RUN_INTERRUPTED;
+	if (tfa_run_decide(&f, &cmd, flags) == TFA_RUN_DOCTOR) {
+		say_cause(&f);
+		fprintf(stderr, "; it failed again after a new login: run 'tfauth-doctor %s' "
+			"to see why\n", p.name);
+	}
+out:
+	tfa_run_tail_dispose(&tail);
+	tfa_resolved_dispose(&res);
+	tfa_config_free(cfg);
+	tfa_ctx_dispose(&ctx);
+	return status;
+}
