@@ -297,6 +297,53 @@ cmd_show(const struct tfa_ctx *ctx, const struct tfa_config *cfg, const char *na
 	return status;
 }
 
+/* ---------------------------------------------------------- __complete */
+
+/*
+ * `tfauth-profile __complete [--] [PREFIX]`, hidden: the profile names that
+ * start with PREFIX, one a line, for the shell completions.  The config
+ * files only, never the network; silent on errors, since whatever it says
+ * would land in the middle of the user's command line.
+ */
+static int
+cmd_complete(int argc, char **argv)
+{
+	struct tfa_ctx ctx;
+	struct tfa_err err;
+	struct tfa_config *cfg = NULL;
+	struct tfa_buf out = TFA_BUF_INIT;
+	const char *prefix = "";
+	size_t i, n, plen;
+	int status = CLI_EXIT_FAIL;
+
+	if (argc > 0 && strcmp(argv[0], "--") == 0)
+		argc--, argv++;
+	if (argc > 1)
+		return CLI_EXIT_USAGE;
+	if (argc == 1)
+		prefix = argv[0];
+	plen = strlen(prefix);
+	tfa_err_clear(&err);
+	tfa_ctx_init(&ctx, environ);
+	if (tfa_config_load(&cfg, &ctx, &err) < 0)
+		goto out;
+	n = tfa_config_profile_count(cfg);
+	for (i = 0; i < n; i++) {
+		const char *name = tfa_config_profile_at(cfg, i)->name;
+		if (strncmp(name, prefix, plen) == 0) {
+			tfa_buf_adds(&out, name);
+			tfa_buf_addch(&out, '\n');
+		}
+	}
+	status = fwrite(out.ptr, 1, out.len, stdout) == out.len && fflush(stdout) == 0 ?
+		 CLI_EXIT_OK : CLI_EXIT_FAIL;
+out:
+	tfa_buf_dispose(&out);
+	tfa_config_free(cfg);
+	tfa_ctx_dispose(&ctx);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -315,6 +362,9 @@ main(int argc, char **argv)
 	int c, status;
 
 	cli_init(argv[0]);
+	/* Before getopt: a prefix may start with '-'. */
+	if (argc > 1 && strcmp(argv[1], "__complete") == 0)
+		return cmd_complete(argc - 2, argv + 2);
 	tfa_err_clear(&err);
 	while ((c = getopt_long(argc, argv, ":ljhV", lopts, NULL)) != -1) {
 		switch (c) {
