@@ -686,6 +686,14 @@ int
 tfa_cache_store_creds(const char *path, const struct tfa_creds *c,
 		      const char *arn, const char *role_id, struct tfa_err *err)
 {
+	return tfa_cache_store_provider_creds(path, NULL, c, arn, role_id, err);
+}
+
+int
+tfa_cache_store_provider_creds(const char *path, const char *provider_type,
+			       const struct tfa_creds *c, const char *arn,
+			       const char *role_id, struct tfa_err *err)
+{
 	struct tfa_buf text;
 	char exp[TFA_TIME_LEN];
 	json_t *root = json_object(), *cr = json_object(), *user = json_object();
@@ -709,6 +717,9 @@ tfa_cache_store_creds(const char *path, const struct tfa_creds *c,
 				 path);
 		goto out;
 	}
+	if (provider_type &&
+	    json_object_set_new(root, "ProviderType", json_string(provider_type)) < 0)
+		json_oom();
 	if (json_object_set(root, "Credentials", cr) < 0 ||
 	    (json_object_size(user) && json_object_set(root, "AssumedRoleUser", user) < 0))
 		json_oom();

@@ -152,6 +152,11 @@ int tfa_cache_load_creds(struct tfa_creds *out, char **arn, const char *path,
 			 int *missing, struct tfa_err *err);
 int tfa_cache_store_creds(const char *path, const struct tfa_creds *c,
 			  const char *arn, const char *role_id, struct tfa_err *err);
+/* The same with a leading "ProviderType" (the AWS CLI writes "sso" for SSO
+ * role credentials); provider_type NULL leaves it out. */
+int tfa_cache_store_provider_creds(const char *path, const char *provider_type,
+				   const struct tfa_creds *c, const char *arn,
+				   const char *role_id, struct tfa_err *err);
 
 /* Whether c is usable now with more than window seconds left (credentials
  * without an expiry always are). */

@@ -508,7 +508,8 @@ sso_creds(struct tfa_resolved *res, struct run *r, const struct tfa_section *s)
 	}
 	if (rc < 0)
 		goto out;
-	if ((rc = tfa_cache_store_creds(path.ptr, &c, NULL, NULL, r->err)) < 0)
+	if ((rc = tfa_cache_store_provider_creds(path.ptr, "sso", &c, NULL, NULL,
+						 r->err)) < 0)
 		goto out;
 	tfa_creds_dispose(out);
 	*out = c;

@@ -436,8 +436,8 @@ def cache_entry_problems(j):
     bad = ["%s missing" % k for k in ("AccessKeyId", "SecretAccessKey",
                                       "SessionToken", "Expiration")
            if not isinstance(c.get(k), str) or not c[k]]
-    # aws-cli v2 also writes "ProviderType": "sso"; tfauth does not (its
-    # readers do not need it), so it is not required here.
+    if j.get("ProviderType") != "sso":
+        bad.append("ProviderType %r (aws-cli v2 writes \"sso\")" % j.get("ProviderType"))
     if c.get("AccountId") != ACCOUNT:
         bad.append("AccountId %r" % c.get("AccountId"))
     exp = parse_time(c.get("Expiration"))
