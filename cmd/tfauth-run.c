@@ -189,29 +189,38 @@ preflight(struct tfa_resolved *res, struct tfa_ctx *ctx, const struct tfa_config
 	return 0;
 }
 
+/* Say what the profile's environment clears, before anything else runs. */
+static void
+say_env_notes(const struct tfa_ctx *ctx, const struct tfa_run_profile *p)
+{
+	struct tfa_ctx child;
+	struct tfa_buf notes = TFA_BUF_INIT;
+
+	tfa_run_child_env(&child, &notes, ctx, p, NULL);
+	say_notes(&notes);
+	tfa_ctx_dispose(&child);
+	tfa_buf_dispose(&notes);
+}
+
 /* Run the command once with the profile's environment. */
 static int
 run_cmd(struct tfa_run_result *r, struct tfa_run_tail *tail, char **cmdv,
 	const struct tfa_ctx *ctx, const struct tfa_run_profile *p,
-	const struct tfa_resolved *res, int say)
+	const struct tfa_resolved *res)
 {
 	struct tfa_ctx child;
-	struct tfa_buf notes = TFA_BUF_INIT;
 	struct tfa_err err;
 	char **envp;
 	int rc;
 
 	tfa_err_clear(&err);
-	tfa_run_child_env(&child, &notes, ctx, p, res);
-	if (say)
-		say_notes(&notes);
+	tfa_run_child_env(&child, NULL, ctx, p, res);
 	envp = tfa_run_envp(&child);
 	fflush(NULL);
 	if ((rc = tfa_run_spawn(r, cmdv, envp, tail, to_stderr, NULL, &err)) < 0)
 		cli_error(&err);
 	free(envp);
 	tfa_ctx_dispose(&child);
-	tfa_buf_dispose(&notes);
 	return rc;
 }
 
@@ -309,12 +318,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: the command was not run\n", cli_prog);
 		goto out;
 	}
+	if (!o.quiet)
+		say_env_notes(&ctx, &p);
 	if (p.name && cmd.needs_credentials) {
 		if ((status = preflight(&res, &ctx, cfg, &p, &o)) != 0)
 			goto out;
 		have = &res;
 	}
-	if (run_cmd(&r, &tail, cmdv, &ctx, &p, have, !o.quiet) < 0 || r.status == 0) {
+	if (run_cmd(&r, &tail, cmdv, &ctx, &p, have) < 0 || r.status == 0) {
 		status = r.status;
 		goto out;
 	}
@@ -343,10 +354,10 @@ main(int argc, char **argv)
 	case TFA_RUN_REFRESH_ONLY:
 		break;
 	}
-	if (!o.quiet) {
-		say_cause(&f);
-		fprintf(stderr, "; logging in again for profile '%s'\n", p.name);
-	}
+	if (!o.quiet)
+		fprintf(stderr, "%s: '%s' failed with %s, which a new login fixes; logging "
+			"in again for profile '%s'\n", cli_prog, what, f.code[0] ? f.code : f.id,
+			p.name);
 	st = refresh(&ctx, p.name, 1, o.quiet);
 	if (st > 128) {
 		status = st;
@@ -377,7 +388,7 @@ main(int argc, char **argv)
 	if (!o.quiet)
 		fprintf(stderr, "%s: running '%s' again\n", cli_prog, what);
 	tfa_run_tail_reset(&tail);
-	if (run_cmd(&r, &tail, cmdv, &ctx, &p, have, 0) < 0 || r.status == 0) {
+	if (run_cmd(&r, &tail, cmdv, &ctx, &p, have) < 0 || r.status == 0) {
 		status = r.status;
 		goto out;
 	}
