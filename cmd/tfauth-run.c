@@ -124,7 +124,8 @@ sibling(char *out, size_t n, const char *name)
 				return;
 		}
 	}
-	snprintf(out, n, "%s", name);
+	if (snprintf(out, n, "%s", name) >= (int)n)
+		out[0] = '\0';   /* cannot happen for our names; spawn then fails clearly */
 }
 
 /* Run tfauth-refresh for the profile, on our terminal; its exit status. */
@@ -224,23 +225,120 @@ run_cmd(struct tfa_run_result *r, struct tfa_run_tail *tail, char **cmdv,
 	return rc;
 }
 
+/* What one tfauth-run works with, from the options to the last run. */
+struct job {
+	struct opts o;
+	struct tfa_ctx ctx;
+	struct tfa_config *cfg;
+	struct tfa_run_profile p;
+	struct tfa_run_command cmd;
+	struct tfa_run_tail tail;
+	struct tfa_resolved res;
+	const struct tfa_resolved *have;  /* &res once resolved */
+	struct tfa_buf what;              /* "terraform plan", for messages */
+	char **cmdv;
+};
+
 static void
 say_cause(const struct tfa_run_failure *f)
 {
 	fprintf(stderr, "%s: %s%s%s", cli_prog, f->code, f->code[0] ? ": " : "", f->cause);
 }
 
-/* "'terraform apply'" for messages: the tool and its subcommand. */
-static void
-cmd_name(char *out, size_t n, const struct tfa_run_command *cmd, char **cmdv)
+/* Resolve (again) for a run; 0, or the exit status to stop with. */
+static int
+prepare(struct job *j)
 {
-	const char *base = strrchr(cmdv[0], '/');
+	int st;
 
-	base = base ? base + 1 : cmdv[0];
-	if (cmd->sub)
-		snprintf(out, n, "%s %s", base, cmd->sub);
-	else
-		snprintf(out, n, "%s", base);
+	tfa_resolved_dispose(&j->res);
+	tfa_resolved_init(&j->res);
+	j->have = NULL;
+	if (!j->p.name || !j->cmd.needs_credentials)
+		return 0;
+	if ((st = preflight(&j->res, &j->ctx, j->cfg, &j->p, &j->o)) != 0)
+		return st;
+	j->have = &j->res;
+	return 0;
+}
+
+static unsigned
+run_flags(const struct job *j, const struct tfa_run_result *r)
+{
+	return (j->o.no_retry ? TFA_RUN_NO_RETRY : 0) |
+	       (j->o.retry_unknown ? TFA_RUN_RETRY_UNKNOWN : 0) |
+	       (j->p.name && j->p.refreshable ? TFA_RUN_REFRESHABLE : 0) |
+	       (tfa_run_tail_cut(&j->tail) ? TFA_RUN_TAIL_CUT : 0) |
+	       (r->interrupted || r->forwarded || r->term_signal ? TFA_RUN_INTERRUPTED : 0);
+}
+
+/*
+ * The command failed with first: explain, or log in again and run it
+ * once more when that is safe.  Returns the exit status.
+ */
+static int
+after_failure(struct job *j, const struct tfa_run_result *first)
+{
+	struct tfa_run_failure f;
+	struct tfa_run_result r;
+	enum tfa_run_action action;
+	const char *name = j->p.name;
+	int st;
+
+	tfa_run_scan(&f, j->tail.ptr, j->tail.len);
+	action = tfa_run_decide(&f, &j->cmd, run_flags(j, first));
+	switch (action) {
+	case TFA_RUN_DONE:
+		return first->status;
+	case TFA_RUN_DOCTOR:
+		say_cause(&f);
+		fprintf(stderr, "; run 'tfauth-doctor%s%s' to see why\n", name ? " " : "",
+			name ? name : "");
+		return first->status;
+	case TFA_RUN_ADVISE:
+		say_cause(&f);
+		fprintf(stderr, "; run 'tfauth-refresh %s' and then '%s' again\n", name,
+			j->what.ptr);
+		return first->status;
+	case TFA_RUN_RERUN:
+	case TFA_RUN_REFRESH_ONLY:
+		break;
+	}
+	if (!j->o.quiet)
+		fprintf(stderr, "%s: '%s' failed with %s, which a new login fixes; logging "
+			"in again for profile '%s'\n", cli_prog, j->what.ptr,
+			f.code[0] ? f.code : f.id, name);
+	st = refresh(&j->ctx, name, 1, j->o.quiet);
+	if (st > 128)
+		return st;   /* Ctrl-C at a prompt */
+	if (st != 0) {
+		fprintf(stderr, "%s: profile '%s' could not be refreshed; run 'tfauth-doctor %s' "
+			"to see why\n", cli_prog, name, name);
+		return first->status;
+	}
+	if (action == TFA_RUN_REFRESH_ONLY) {
+		fprintf(stderr, "%s: profile '%s' has fresh credentials; '%s' was not run again "
+			"because %s: rerun it\n", cli_prog, name, j->what.ptr,
+			j->cmd.kind == TFA_RUN_UNKNOWN ?
+			"tfauth-run cannot tell whether it changes anything (--retry "
+			"reruns such commands)" :
+			"it may have changed something already");
+		return first->status;
+	}
+	if ((st = prepare(j)) != 0)
+		return st;
+	if (!j->o.quiet)
+		fprintf(stderr, "%s: running '%s' again\n", cli_prog, j->what.ptr);
+	tfa_run_tail_reset(&j->tail);
+	if (run_cmd(&r, &j->tail, j->cmdv, &j->ctx, &j->p, j->have) < 0 || r.status == 0)
+		return r.status;
+	tfa_run_scan(&f, j->tail.ptr, j->tail.len);
+	if (tfa_run_decide(&f, &j->cmd, run_flags(j, &r) | TFA_RUN_RETRIED) == TFA_RUN_DOCTOR) {
+		say_cause(&f);
+		fprintf(stderr, "; it failed again after a new login: run 'tfauth-doctor %s' "
+			"to see why\n", name);
+	}
+	return r.status;
 }
 
 int
@@ -255,39 +353,28 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct opts o;
-	struct tfa_ctx ctx;
+	struct job j;
 	struct tfa_err err;
-	struct tfa_config *cfg = NULL;
-	struct tfa_run_profile p;
-	struct tfa_run_command cmd;
-	struct tfa_run_failure f;
 	struct tfa_run_result r;
-	struct tfa_run_tail tail;
-	struct tfa_resolved res;
-	const struct tfa_resolved *have = NULL;
-	enum tfa_run_action action;
-	char what[160];
-	char **cmdv;
-	unsigned flags;
-	int c, status = CLI_EXIT_FAIL, st;
+	const char *base;
+	int c, status;
 
 	cli_init(argv[0]);
-	memset(&o, 0, sizeof(o));
+	memset(&j, 0, sizeof(j));
 	/* '+': options end at CMD, whose own options are its business. */
 	while ((c = getopt_long(argc, argv, "+:p:nrqhV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			o.profile = optarg;
+			j.o.profile = optarg;
 			break;
 		case 'n':
-			o.no_retry = 1;
+			j.o.no_retry = 1;
 			break;
 		case 'r':
-			o.retry_unknown = 1;
+			j.o.retry_unknown = 1;
 			break;
 		case 'q':
-			o.quiet = 1;
+			j.o.quiet = 1;
 			break;
 		case 'h':
 			printf("%s\n%s", usage, help);
@@ -300,112 +387,48 @@ main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error(usage, "no command given");
-	if (o.profile && !*o.profile)
+	if (j.o.profile && !*j.o.profile)
 		return cli_usage_error(usage, "the profile name is empty");
 	if (!*argv[optind])
 		return cli_usage_error(usage, "the command is empty");
-	cmdv = argv + optind;
+	j.cmdv = argv + optind;
 
 	tfa_err_clear(&err);
-	tfa_ctx_init(&ctx, environ);
-	tfa_resolved_init(&res);
-	tfa_run_tail_init(&tail, TFA_RUN_TAIL_MAX);
-	tfa_run_classify_command(&cmd, cmdv);
-	cmd_name(what, sizeof(what), &cmd, cmdv);
-	if (tfa_config_load(&cfg, &ctx, &err) < 0 ||
-	    tfa_run_select(&p, &ctx, cfg, o.profile, &err) < 0) {
+	tfa_ctx_init(&j.ctx, environ);
+	tfa_resolved_init(&j.res);
+	tfa_run_tail_init(&j.tail, TFA_RUN_TAIL_MAX);
+	tfa_buf_init(&j.what, 0);
+	tfa_run_classify_command(&j.cmd, j.cmdv);
+	base = strrchr(j.cmdv[0], '/');
+	tfa_buf_adds(&j.what, base ? base + 1 : j.cmdv[0]);
+	if (j.cmd.sub)
+		tfa_buf_addf(&j.what, " %s", j.cmd.sub);
+	if (tfa_config_load(&j.cfg, &j.ctx, &err) < 0 ||
+	    tfa_run_select(&j.p, &j.ctx, j.cfg, j.o.profile, &err) < 0) {
 		status = cli_error(&err);
-		fprintf(stderr, "%s: the command was not run\n", cli_prog);
-		goto out;
-	}
-	if (!o.quiet)
-		say_env_notes(&ctx, &p);
-	if (p.name && cmd.needs_credentials) {
-		if ((status = preflight(&res, &ctx, cfg, &p, &o)) != 0)
+		if (j.cmd.needs_credentials) {
+			fprintf(stderr, "%s: the command was not run\n", cli_prog);
 			goto out;
-		have = &res;
+		}
+		/* fmt, version, help need no AWS credentials: run it as it is. */
+		fprintf(stderr, "%s: running '%s' anyway: it needs no credentials\n", cli_prog,
+			j.what.ptr);
+		memset(&j.p, 0, sizeof(j.p));
+	} else if (!j.o.quiet) {
+		say_env_notes(&j.ctx, &j.p);
 	}
-	if (run_cmd(&r, &tail, cmdv, &ctx, &p, have) < 0 || r.status == 0) {
+	if ((status = prepare(&j)) != 0)
+		goto out;
+	if (run_cmd(&r, &j.tail, j.cmdv, &j.ctx, &j.p, j.have) < 0 || r.status == 0) {
 		status = r.status;
 		goto out;
 	}
-	status = r.status;
-
-	tfa_run_scan(&f, tail.ptr, tail.len);
-	flags = (o.no_retry ? TFA_RUN_NO_RETRY : 0) |
-		(o.retry_unknown ? TFA_RUN_RETRY_UNKNOWN : 0) |
-		(p.name && p.refreshable ? TFA_RUN_REFRESHABLE : 0) |
-		(tfa_run_tail_cut(&tail) ? TFA_RUN_TAIL_CUT : 0) |
-		(r.interrupted || r.forwarded || r.term_signal ? TFA_RUN_INTERRUPTED : 0);
-	action = tfa_run_decide(&f, &cmd, flags);
-	switch (action) {
-	case TFA_RUN_DONE:
-		goto out;
-	case TFA_RUN_DOCTOR:
-		say_cause(&f);
-		fprintf(stderr, "; run 'tfauth-doctor%s%s' to see why\n", p.name ? " " : "",
-			p.name ? p.name : "");
-		goto out;
-	case TFA_RUN_ADVISE:
-		say_cause(&f);
-		fprintf(stderr, "; run 'tfauth-refresh %s' and then '%s' again\n", p.name, what);
-		goto out;
-	case TFA_RUN_RERUN:
-	case TFA_RUN_REFRESH_ONLY:
-		break;
-	}
-	if (!o.quiet)
-		fprintf(stderr, "%s: '%s' failed with %s, which a new login fixes; logging "
-			"in again for profile '%s'\n", cli_prog, what, f.code[0] ? f.code : f.id,
-			p.name);
-	st = refresh(&ctx, p.name, 1, o.quiet);
-	if (st > 128) {
-		status = st;
-		goto out;
-	}
-	if (st != 0) {
-		fprintf(stderr, "%s: profile '%s' could not be refreshed; run 'tfauth-doctor %s' "
-			"to see why\n", cli_prog, p.name, p.name);
-		goto out;
-	}
-	if (action == TFA_RUN_REFRESH_ONLY) {
-		fprintf(stderr, "%s: profile '%s' has fresh credentials; '%s' was not run again "
-			"because %s: rerun it\n", cli_prog, p.name, what,
-			cmd.kind == TFA_RUN_UNKNOWN ?
-			"tfauth-run cannot tell whether it changes anything (--retry "
-			"reruns such commands)" :
-			"it may have changed something already");
-		goto out;
-	}
-	tfa_resolved_dispose(&res);
-	tfa_resolved_init(&res);
-	have = NULL;
-	if (cmd.needs_credentials) {
-		if ((st = preflight(&res, &ctx, cfg, &p, &o)) != 0)
-			goto out;
-		have = &res;
-	}
-	if (!o.quiet)
-		fprintf(stderr, "%s: running '%s' again\n", cli_prog, what);
-	tfa_run_tail_reset(&tail);
-	if (run_cmd(&r, &tail, cmdv, &ctx, &p, have) < 0 || r.status == 0) {
-		status = r.status;
-		goto out;
-	}
-	status = r.status;
-	tfa_run_scan(&f, tail.ptr, tail.len);
-	flags |= TFA_RUN_RETRIED;
-	if (r.interrupted || r.forwarded || r.term_signal)
-		flags |= TFA_RUN_INTERRUPTED;
-	if (tfa_run_decide(&f, &cmd, flags) == TFA_RUN_DOCTOR) {
-		say_cause(&f);
-		fprintf(stderr, "; it failed again after a new login: run 'tfauth-doctor %s' "
-			"to see why\n", p.name);
-	}
+	status = after_failure(&j, &r);
 out:
-	tfa_run_tail_dispose(&tail);
-	tfa_resolved_dispose(&res);
-	tfa_config_free(cfg);
-	tfa_ctx_dispose(&ctx);
+	tfa_buf_dispose(&j.what);
+	tfa_run_tail_dispose(&j.tail);
+	tfa_resolved_dispose(&j.res);
+	tfa_config_free(j.cfg);
+	tfa_ctx_dispose(&j.ctx);
 	return status;
 }

@@ -62,6 +62,8 @@ SEED_CALLS = 7
 RUN_TIMEOUT = 60
 WAIT = 15
 MFA_SERIAL = "arn:aws:iam::%s:mfa/alice" % ACCOUNT
+MFA_SERIAL_TTY = "arn:aws:iam::%s:mfa/alice-tty" % ACCOUNT
+TTY_PROMPT = "Enter MFA code for %s:" % MFA_SERIAL_TTY
 STALE_KEY = "AKIASTALEEXAMPLEWZFK"
 STALE_SECRET = "staleSecretExampleStaleSecretExample0123"
 
@@ -186,7 +188,8 @@ def write_home(root, w):
                 "[profile badsecret]\nregion = us-east-1\n\n" +
                 role("role", w.deploy, "tfa-run") +
                 role("retry", w.deploy, "tfa-retry") +
-                role("mfarole", w.target, "mfa1", "mfa_serial = %s\n" % MFA_SERIAL))
+                role("mfarole", w.target, "mfa1", "mfa_serial = %s\n" % MFA_SERIAL) +
+                role("mfatty", w.target, "mfatty", "mfa_serial = %s\n" % MFA_SERIAL_TTY))
     write_credentials(home, w)
     return home
 
@@ -296,6 +299,12 @@ def usage(t):
     check("an unknown profile: exit 1, named, the command not run",
           r.rc == 1 and "nosuch" in r.err and "not run" in r.err and
           t.entries(m) == [], r)
+    m = t.mark()
+    r = tfrun("--", "terraform", "version", env=t.env(AWS_PROFILE="nosuch"))
+    check("an unknown profile, terraform version (no credentials needed): run "
+          "anyway, exit 0, the problem said",
+          r.rc == 0 and "Terraform v" in r.out and "nosuch" in r.err and
+          "anyway" in r.err and results(t.entries(m)) == ["ok"], r)
 
 
 def stale_key(t):
@@ -514,6 +523,221 @@ def interrupt(t):
           results(e) == ["interrupted"] and "again" not in r.err, "%s\n%s" % (r, e))
 
 
+# -- in a real terminal (tmux) --------------------------------------------
+
+WRAPPER = r"""#!/bin/sh
+# run.sh DIR ARGS...: tfauth-run ARGS on this terminal, with only the
+# environment of DIR/env (and the pane's TERM); its pid goes to DIR/pid,
+# its exit status to DIR/rc.  Then the pane stays open to be read.
+dir=$1
+shift
+# ':' and not '': this shell outlives a Ctrl-C meant for the command, and
+# the command does not inherit an ignored SIGINT.
+trap : INT
+env -i TERM="${TERM:-screen}" /bin/sh -c \
+	'echo $$ >"$0/pid"; set -a; . "$0/env"; set +a; exec "$@"' "$dir" "$@"
+echo $? >"$dir/rc.tmp"
+mv "$dir/rc.tmp" "$dir/rc"
+exec sleep 600
+"""
+
+
+class Tmux:
+    """A private tmux server (-L), no config, bounded commands."""
+
+    def __init__(self, root):
+        self.sock = "tfauth-run-%d" % os.getpid()
+        self.env = clean_env()
+        for k in ("TMUX", "TMUX_PANE"):
+            self.env.pop(k, None)
+        self.env.setdefault("TERM", "xterm")
+        self.started = False
+        self.socket_path = None
+        self.root = root
+        self.pids = []
+        with open(os.path.join(root, "run.sh"), "w") as f:
+            f.write(WRAPPER)
+
+    def __call__(self, *args):
+        try:
+            p = subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null"] +
+                               list(args), env=self.env,
+                               stdin=subprocess.DEVNULL, capture_output=True,
+                               timeout=10)
+            return p.returncode, p.stdout.decode("utf-8", "replace")
+        except (subprocess.TimeoutExpired, OSError) as e:
+            return -1, str(e)
+
+    def kill(self):
+        if self.started:
+            self("kill-server")
+            self.started = False
+        if self.socket_path:
+            try:
+                os.unlink(self.socket_path)
+            except OSError:
+                pass
+            self.socket_path = None
+
+
+class Pane:
+    """One tfauth-run in a tmux session of its own, 100x50."""
+
+    def __init__(self, tm, name, env, args):
+        import shlex
+        self.tm, self.name = tm, name
+        self.dir = os.path.join(tm.root, "tty-" + name)
+        os.makedirs(self.dir, mode=0o700)
+        fd = os.open(os.path.join(self.dir, "env"),
+                     os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            for k, v in sorted(env.items()):
+                if k.isidentifier() and k.isascii():
+                    f.write("%s=%s\n" % (k, shlex.quote(v)))
+        self.rc = None
+        rc, text = tm("new-session", "-d", "-s", name, "-x", "100", "-y", "50",
+                      "sh", os.path.join(tm.root, "run.sh"), self.dir, RUN, *args)
+        tm.started = True
+        self.ok, self.why = rc == 0, text
+        if self.ok and not tm.socket_path:
+            rc, text = tm("display-message", "-p", "#{socket_path}")
+            if rc == 0 and os.path.basename(text.strip()) == tm.sock:
+                tm.socket_path = text.strip()
+        rc, text = tm("display-message", "-p", "-t", name, "#{pane_pid}")
+        if rc == 0 and text.strip().isdigit():
+            tm.pids.append(int(text.strip()))
+
+    def screen(self):
+        rc, text = self.tm("capture-pane", "-p", "-S", "-200", "-t", self.name)
+        return text if rc == 0 else ""
+
+    def wait(self, text):
+        deadline = time.monotonic() + WAIT
+        while text not in self.screen():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
+        return True
+
+    def keys(self, *keys):
+        self.tm("send-keys", "-t", self.name, *keys)
+
+    def finish(self):
+        path = os.path.join(self.dir, "rc")
+        deadline = time.monotonic() + WAIT
+        while not os.path.exists(path):
+            if time.monotonic() >= deadline:
+                self.rc = "timeout"
+                return self.rc
+            time.sleep(0.1)
+        with open(path) as f:
+            self.rc = f.read().strip()
+        try:
+            with open(os.path.join(self.dir, "pid")) as f:
+                self.tm.pids.append(int(f.read().strip()))
+        except (OSError, ValueError):
+            pass
+        return self.rc
+
+    def close(self):
+        self.tm("kill-session", "-t", self.name)
+
+    def __str__(self):
+        return "rc=%s\nscreen:\n%s" % (self.rc, "\n".join(
+            l for l in self.screen().splitlines() if l.strip()))
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def terminal(t):
+    if not shutil.which("tmux"):
+        tap.skip("tfauth-run in a terminal", "tmux is not installed")
+        return
+    tm = Tmux(t.root)
+    screens = []
+    left = []
+    try:
+        # An MFA code typed at tfauth-refresh's prompt, during the preflight.
+        t.proxy.intercept_session_token(t.w.mfa_session, t.w.akid, t.w.secret, "mfa")
+        m, pm = t.mark(), t.proxy.mark()
+        c = Pane(tm, "mfa", t.env(AWS_PROFILE="mfatty"), ["--", "terraform", "plan"])
+        if check("terminal: tmux session started", c.ok, c.why):
+            shown = c.wait(TTY_PROMPT)
+            check("terminal: the preflight asks for the MFA code on the terminal",
+                  shown and t.entries(m) == [], c)
+            c.keys("123456", "Enter")
+            c.finish()
+            e = t.entries(m)
+            check("terminal: code typed: exit 0, the plan on the screen, terraform "
+                  "ran once with the role's credentials",
+                  c.rc == "0" and "Plan: 1 to add" in c.screen() and
+                  results(e) == ["ok"] and
+                  t.proxy.count("GetSessionToken", pm) == 1 and
+                  [q.params.get("TokenCode") for q in
+                   t.proxy.requests(pm, "GetSessionToken")] == ["123456"], c)
+            screens.append(c.screen())
+            c.close()
+        t.proxy.intercept_session_token(None, None, None)
+
+        # apply's "Enter a value:" on the terminal, answered there.
+        m = t.mark()
+        c = Pane(tm, "apply", t.env(AWS_PROFILE="role"), ["--", "terraform", "apply"])
+        if c.ok:
+            check("terminal: apply shows 'Enter a value:'", c.wait("Enter a value:"), c)
+            c.keys("yes", "Enter")
+            c.finish()
+            check("terminal: 'yes' typed: Apply complete, exit 0",
+                  c.rc == "0" and "Apply complete! Resources: 1 added" in c.screen() and
+                  results(t.entries(m)) == ["ok"], c)
+            screens.append(c.screen())
+            c.close()
+
+        # Ctrl-C: the terminal signals the whole foreground group.
+        m, pm = t.mark(), t.proxy.mark()
+        c = Pane(tm, "ctrlc", t.env(AWS_PROFILE="role", FAKE_TF_SLEEP_AUTH_ERROR="1"),
+                 ["--", "terraform", "sleep", "30"])
+        if c.ok:
+            check("terminal: 'sleeping' on the screen", c.wait("sleeping"), c)
+            t0 = time.monotonic()
+            c.keys("C-c")
+            c.finish()
+            check("terminal: Ctrl-C: exit 130 at once, terraform interrupted, no "
+                  "retry",
+                  c.rc == "130" and time.monotonic() - t0 < 5 and
+                  results(t.entries(m)) == ["interrupted"] and
+                  "again" not in c.screen() and
+                  t.proxy.count("AssumeRole", pm) == 0, c)
+            screens.append(c.screen())
+            c.close()
+    finally:
+        tm.kill()
+        deadline = time.monotonic() + 5
+        while any(alive(p) for p in tm.pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = [p for p in tm.pids if alive(p)]
+        for p in left:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+    check("terminal: every process started in tmux has ended (%d)" % len(tm.pids),
+          tm.pids and not left, left)
+    check("terminal: no secret on the screens",
+          not any(s and s in text for s in SECRETS for text in screens))
+
+
 def reset_world(t):
     """moto forgets every user, key, role and session; seed them again."""
     t.moto.reset()
@@ -611,6 +835,7 @@ def main():
         mfa(t)
         spoiled(t)
         interrupt(t)
+        terminal(t)
         after_reset(t)
         wrong_secret(t)
         not_found(t)
