@@ -344,6 +344,14 @@ tfa_run_classify_command(struct tfa_run_command *out, char *const *argv)
 	} else {
 		out->kind = TFA_RUN_OTHER;
 	}
+	/* terragrunt's own options may take a separate value, so the word taken
+	 * for the subcommand could be one: an "apply" or "destroy" anywhere
+	 * makes a read-only-looking command one that changes things. */
+	if (tg && out->kind == TFA_RUN_READ_ONLY) {
+		for (; argv[i]; i++)
+			if (strcmp(argv[i], "apply") == 0 || strcmp(argv[i], "destroy") == 0)
+				out->kind = TFA_RUN_CHANGES;
+	}
 }
 
 /* ---- why it failed --------------------------------------------------- */

@@ -162,7 +162,9 @@ struct tfa_run_command {
  * its subcommands), import, graph, console, fmt, version, workspace
  * list|show, get, help; no subcommand at all (-version, -help).  Options
  * before the subcommand (-chdir=DIR) are skipped; for terragrunt so are
- * "run-all", "run" and "--".
+ * "run-all", "run" and "--", and since its options may take a separate
+ * value, a read-only-looking terragrunt command with a bare "apply" or
+ * "destroy" anywhere after it counts as changing things.
  */
 void tfa_run_classify_command(struct tfa_run_command *out, char *const *argv);
 

@@ -468,6 +468,8 @@ test_classify(void)
 		{ { "terragrunt", "run", "--all", "--", "destroy" }, TFA_RUN_CHANGES, "destroy", 1 },
 		{ { "terragrunt", "validate" }, TFA_RUN_READ_ONLY, "validate", 1 },
 		{ { "terragrunt", "hclfmt" }, TFA_RUN_OTHER, "hclfmt", 1 },
+		{ { "terragrunt", "--working-dir", "plan", "apply" }, TFA_RUN_CHANGES, "plan", 1 },
+		{ { "terraform", "import", "aws_x.apply", "apply" }, TFA_RUN_READ_ONLY, "import", 1 },
 		{ { "aws", "s3", "ls" }, TFA_RUN_UNKNOWN, NULL, 1 },
 		{ { "sh", "-c", "terraform plan" }, TFA_RUN_UNKNOWN, NULL, 1 },
 		{ { "terraform-docs", "plan" }, TFA_RUN_UNKNOWN, NULL, 1 },
