@@ -86,24 +86,37 @@ cli_bad_option(const char *usage, char **argv, int c)
 	return cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
 }
 
+void
+cli_sibling_path(char *out, size_t n, const char *name)
+{
+	char self[PATH_MAX];
+	ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+	int w;
+
+	if (k > 0) {
+		self[k] = '\0';
+		if ((slash = strrchr(self, '/'))) {
+			*slash = '\0';
+			w = snprintf(out, n, "%s/%s", self, name);
+			if (w > 0 && (size_t)w < n && access(out, X_OK) == 0)
+				return;
+		}
+	}
+	/* Not beside us: the bare name, for a PATH search. */
+	if (snprintf(out, n, "%s", name) >= (int)n)
+		out[0] = '\0';
+}
+
 int
 cli_exec_sibling(const char *name, char **argv)
 {
-	char self[PATH_MAX], path[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
+	char path[PATH_MAX];
 
-	if (n > 0) {
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/'))) {
-			*slash = '\0';
-			if (snprintf(path, sizeof(path), "%s/%s", self, name) < (int)sizeof(path) &&
-			    access(path, X_OK) == 0) {
-				execv(path, argv);
-				return -1;
-			}
-		}
-	}
-	execvp(name, argv);
+	cli_sibling_path(path, sizeof(path), name);
+	if (strchr(path, '/'))
+		execv(path, argv);
+	else
+		execvp(name, argv);
 	return -1;
 }

@@ -106,28 +106,6 @@ say_notes(const struct tfa_buf *notes)
 	}
 }
 
-/* tfauth-refresh next to this binary, else from PATH (cli_exec_sibling's rule). */
-static void
-sibling(char *out, size_t n, const char *name)
-{
-	char self[PATH_MAX];
-	ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
-	int w;
-
-	if (k > 0) {
-		self[k] = '\0';
-		if ((slash = strrchr(self, '/'))) {
-			*slash = '\0';
-			w = snprintf(out, n, "%s/%s", self, name);
-			if (w > 0 && (size_t)w < n && access(out, X_OK) == 0)
-				return;
-		}
-	}
-	if (snprintf(out, n, "%s", name) >= (int)n)
-		out[0] = '\0';   /* cannot happen for our names; spawn then fails clearly */
-}
-
 /* Run tfauth-refresh for the profile, on our terminal; its exit status. */
 static int
 refresh(const struct tfa_ctx *ctx, const char *profile, int force, int quiet)
@@ -138,7 +116,7 @@ refresh(const struct tfa_ctx *ctx, const char *profile, int force, int quiet)
 	struct tfa_err err;
 	int n = 0;
 
-	sibling(path, sizeof(path), "tfauth-refresh");
+	cli_sibling_path(path, sizeof(path), "tfauth-refresh");
 	args[n++] = path;
 	if (force)
 		args[n++] = "--force";
