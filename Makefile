@@ -124,6 +124,7 @@ bench: all tests
 	@sh tests/bench/run.sh
 	@TFAUTH_BIN=$(abspath $(B)) python3 tests/bench/doctor.py
 	@TFAUTH_BIN=$(abspath $(B)) TFAUTH_TESTBIN=$(abspath $(O)/tests) sh tests/bench/credentials.sh
+	@TFAUTH_BIN=$(abspath $(B)) sh tests/bench/wrapper.sh
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
