@@ -550,6 +550,12 @@ def main():
         return tap.done()
     root = tempfile.mkdtemp(prefix="tfauth-set-keys.")
     os.chmod(root, 0o700)
+    # boto3 in this process (seeding, botocore_identity) must not read the
+    # machine's ~/.aws: an unparseable file there would stop it.
+    for var in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        path = os.path.join(root, "empty-" + var.lower())
+        open(path, "w").close()
+        os.environ[var] = path
     tm = Tmux()
     atexit.register(tm.kill)
     moto = Moto(no_auth_count=SEED_CALLS)
