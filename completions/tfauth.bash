@@ -41,14 +41,15 @@ _tfauth_dequote() {
 }
 
 # _tfauth_profiles: the profiles that start with $cur, quoted for the line.
+# No loop over the names: 5,000 profiles complete in a few milliseconds.
 _tfauth_profiles() {
-	local name q
+	local -a names
+	local q
 	_tfauth_dequote "$cur"
-	while IFS= read -r name; do
-		printf -v q '%q' "$name"
-		COMPREPLY+=("$_tfauth_eq$q")
-	done < <(command tfauth-profile __complete -- "$_tfauth_dq" 2>/dev/null)
-	return 0
+	mapfile -t names < <(command tfauth-profile __complete -- "$_tfauth_dq" 2>/dev/null)
+	((${#names[@]})) || return 0
+	printf -v q -- "${_tfauth_eq//%/%%}%q\n" "${names[@]}"
+	mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY <<<"${q%$'\n'}"
 }
 
 # _tfauth_args "OPTIONS THAT TAKE A VALUE": the operands before the cursor,
@@ -179,7 +180,25 @@ _tfauth_c_run() {
 	fi
 	if ((cword == dd + 1)); then
 		COMPREPLY=($(compgen -c -- "$cur"))
-	elif declare -F _command_offset >/dev/null; then
+		return 0
+	fi
+	# CMD's own completion: complete -C PROG (terraform's) is run here, with
+	# the line from CMD on, since _command_offset cannot run it.
+	local spec i
+	spec=$(complete -p -- "${words[dd + 1]}" 2>/dev/null)
+	if [[ $spec == *" -C "* ]]; then
+		local -a a
+		eval "a=($spec)"
+		for ((i = 1; i < ${#a[@]} - 1; i++)); do
+			if [[ ${a[i]} == -C ]]; then
+				local line="${words[*]:dd+1:cword-dd}"
+				COMPREPLY=($(COMP_LINE=$line COMP_POINT=${#line} "${a[i + 1]}" \
+					"${words[dd + 1]}" "$cur" "${words[cword - 1]}" 2>/dev/null))
+				return 0
+			fi
+		done
+	fi
+	if declare -F _command_offset >/dev/null; then
 		# bash-completion: complete CMD ARGS as if typed alone.
 		_command_offset $((dd + 1 + _tfauth_shift))
 	else
