@@ -1,46 +1,5 @@
 #!/bin/sh
 # CLI tests of tfauth-doctor that need no network: --offline reports,
-# SSO: the cached sign-in, read offline.
-cat >>"$HOME/.aws/config" <<'CFG'
-[profile sso]
-sso_session = corp
-sso_account_id = 123456789012
-sso_role_name = Dev
-region = eu-west-1
-[sso-session corp]
-sso_start_url = https://corp.awsapps.com/start
-sso_region = us-east-1
-CFG
-run tfauth-doctor sso --offline
-check "sso, never signed in: the sso check fails" contains "$out" "FAIL  sso               no sign-in to sso-session 'corp' is cached"
-check "... the fix is tfauth-refresh" contains "$out" "fix: tfauth-refresh sso"
-ssotok() {   # expiresAt, refreshToken or ""
-	mkdir -p "$HOME/.aws/sso/cache"
-	python3 - "$HOME/.aws/sso/cache/$(printf corp | sha1sum | cut -c1-40).json" "$1" "$2" <<'PY'
-import json, os, sys
-d = {"startUrl": "https://corp.awsapps.com/start", "region": "us-east-1",
-     "accessToken": "tok-not-a-real-one", "expiresAt": sys.argv[2],
-     "clientId": "cid", "clientSecret": "csecret",
-     "registrationExpiresAt": "2099-01-01T00:00:00Z"}
-if sys.argv[3]:
-    d["refreshToken"] = sys.argv[3]
-fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-os.write(fd, json.dumps(d).encode()); os.close(fd)
-PY
-}
-ssotok 2099-01-01T00:00:00Z ""
-run tfauth-doctor sso --offline
-check "sso, a valid token: ok, with the start URL and expiry" contains "$out" "ok    sso               signed in to https://corp.awsapps.com/start: the token is valid until 2099-01-01T00:00:00Z"
-check "... not refreshable without a refresh token" contains "$out" "sso-session corp, region us-east-1, refreshable: no"
-ssotok 2020-01-01T00:00:00Z refresh-not-a-real-one
-run tfauth-doctor sso --offline
-check "sso, expired but refreshable: a warning" contains "$out" "WARN  sso               the SSO token for https://corp.awsapps.com/start expired at 2020-01-01T00:00:00Z; its refresh token renews it"
-ssotok 2020-01-01T00:00:00Z ""
-run tfauth-doctor sso --offline
-check "sso, expired for good: fails with Terraform's words" contains "$out" "cannot be refreshed: Terraform fails with \"the SSO session has expired or is invalid\""
-check "... exit 1" test "$rc" = 1
-check "no token in the doctor's output" not_contains "$out$err" "not-a-real-one"
-
 # --explain, usage errors.  tests/integration/doctor.py covers STS and IAM.
 . "$TFAUTH_TOP/tests/lib.sh"
 
