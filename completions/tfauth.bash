@@ -116,6 +116,7 @@ _tfauth_c_profile() {
 	fi
 	case ${_tfauth_pos[0]} in
 	list) [[ $cur == -* ]] && _tfauth_reply --long --json ;;
+	pick) [[ $cur == -* ]] && _tfauth_reply --long ;;
 	show | set-keys)
 		if [[ $cur == -* ]]; then
 			if [[ ${_tfauth_pos[0]} == show ]]; then
@@ -171,10 +172,10 @@ _tfauth_c_run() {
 		[[ ${words[i]} == -- ]] && { dd=$i; break; }
 	done
 	if ((dd == 0)); then
-		if [[ $prev == --profile ]]; then
+		if [[ $prev == -p || $prev == --profile ]]; then
 			_tfauth_profiles
 		elif [[ $cur == -* ]]; then
-			_tfauth_reply -- --profile --no-retry --help --version
+			_tfauth_reply -- --profile --no-retry --retry --quiet --help --version
 		fi
 		return 0
 	fi

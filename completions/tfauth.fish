@@ -96,6 +96,7 @@ complete -c tfauth-profile -n 'test (__tfauth_nargs) = 0' -a show -d 'the merged
 complete -c tfauth-profile -n 'test (__tfauth_nargs) = 0' -a pick -d 'pick a profile interactively'
 complete -c tfauth-profile -n 'test (__tfauth_nargs) = 0' -a set-keys -d 'replace the static keys of a profile'
 complete -c tfauth-profile -n '__fish_seen_subcommand_from list' -s l -l long -d 'add type, region, account and expiry'
+complete -c tfauth-profile -n '__fish_seen_subcommand_from pick' -s l -l long -d 'show type, region and account beside each name'
 complete -c tfauth-profile -n '__fish_seen_subcommand_from list show' -s j -l json -d 'as JSON'
 complete -c tfauth-profile -n '__fish_seen_subcommand_from set-keys' -l stdin -d 'read the keys from stdin'
 complete -c tfauth-profile -n '__fish_seen_subcommand_from set-keys' -l no-verify -d 'do not check the keys with STS'
@@ -126,10 +127,12 @@ complete -c tfauth-doctor -s h -l help -d 'show the help'
 complete -c tfauth-doctor -s V -l version -d 'show the version'
 complete -c tfauth-doctor -n 'test (__tfauth_nargs -e --explain) = 0' -a '(__tfauth_profiles)' -d 'AWS profile'
 
-# tfauth-run [--profile P] [--no-retry] -- CMD ARGS
+# tfauth-run [--profile P] [--no-retry] [--retry] [--quiet] -- CMD ARGS
 complete -c tfauth-run -f
-complete -c tfauth-run -n 'not contains -- -- (commandline -opc)' -l profile -x -a '(__tfauth_profiles)' -d 'the profile to run with'
-complete -c tfauth-run -n 'not contains -- -- (commandline -opc)' -l no-retry -d 'never log in again and rerun'
+complete -c tfauth-run -n 'not contains -- -- (commandline -opc)' -s p -l profile -x -a '(__tfauth_profiles)' -d 'the profile to run with'
+complete -c tfauth-run -n 'not contains -- -- (commandline -opc)' -s n -l no-retry -d 'never refresh and rerun after a failure'
+complete -c tfauth-run -n 'not contains -- -- (commandline -opc)' -s r -l retry -d 'also rerun commands tfauth-run does not know'
+complete -c tfauth-run -n 'not contains -- -- (commandline -opc)' -s q -l quiet -d 'say nothing but errors and advice'
 complete -c tfauth-run -n 'not contains -- -- (commandline -opc)' -s h -l help -d 'show the help'
 complete -c tfauth-run -n 'not contains -- -- (commandline -opc)' -s V -l version -d 'show the version'
 complete -c tfauth-run -n 'contains -- -- (commandline -opc)' -a '(__tfauth_like --)'
