@@ -193,6 +193,13 @@ common_cases() {
 	tab "tfauth-env --shell f<Tab>: the shells" "tfauth-env --shell f" Tab
 	how=wait_line want='$ tfauth-run --profile prod'
 	tab "tfauth-run --profile pr<Tab>: the profiles" "tfauth-run --profile pr" Tab
+	how=wait_line want='$ tfauth-run --retry'
+	tab "tfauth-run --r<Tab>: its options" "tfauth-run --r" Tab
+	how=wait_line want='$ tfauth-profile pick --long'
+	tab "tfauth-profile pick --<Tab>: the options of the subcommand" "tfauth-profile pick --" Tab
+	how=wait_line want='$ tfauth-run -- terraform plan'
+	tab "tfauth-run -- terraform pl<Tab>: the command's own completion" \
+		"tfauth-run -- terraform pl" Tab
 	how=wait_line want='$ tfauth init'
 	tab "tfauth i<Tab>: the subcommand init" "tfauth i" Tab
 	how=wait_line want='$ tfauth init zsh'
@@ -231,9 +238,6 @@ if [ -f "$bc" ]; then
 		setup ". $bc; $bash_setup"
 		clean
 		common_cases
-		how=wait_line want='$ tfauth-run -- terraform plan'
-		tab "tfauth-run -- terraform pl<Tab>: the command's own completion (_command_offset)" \
-			"tfauth-run -- terraform pl" Tab
 	else
 		check "bash-completion: the shell starts in tmux" false
 	fi
