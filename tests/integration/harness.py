@@ -52,6 +52,12 @@ ACCOUNT = "123456789012"   # moto's default account
 RUN_TIMEOUT = 30           # seconds any one tool run may take
 START_TIMEOUT = 20         # seconds moto may take to answer its first request
 
+# boto3 in the test process itself must not read the machine's ~/.aws
+# (the clients here name their keys and endpoint; the tools under test get
+# their own HOME through clean_env).
+os.environ["AWS_CONFIG_FILE"] = os.devnull
+os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+
 # Variables a test never inherits from the machine.
 _KEEP = ("TFAUTH_BIN", "TFAUTH_TESTBIN", "TFAUTH_TOP", "TFAUTH_SANITIZE")
 
@@ -222,7 +228,9 @@ class Moto:
     def start(self):
         self.tmp = tempfile.mkdtemp(prefix="tfauth-moto.")
         self.log_path = os.path.join(self.tmp, "moto.log")
-        env = clean_env()
+        # moto's server reads no one's ~/.aws: its own HOME and empty files.
+        env = clean_env({"HOME": self.tmp, "AWS_CONFIG_FILE": os.devnull,
+                         "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
         if self.no_auth_count is not None:
             env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(self.no_auth_count)
         # The port is free when we look; if moto loses a race for it, it
