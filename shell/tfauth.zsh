@@ -40,6 +40,10 @@ function tfp {
 	0)
 		# The picker talks on the terminal; in a pipe, the list is the answer.
 		if [[ -t 0 && -t 2 ]]; then
+			# Ctrl-C is the picker's to answer (exit 130): without a trap,
+			# zsh would abandon the whole command line with status 2.
+			setopt local_traps
+			trap : INT
 			name=$(command tfauth-profile pick) || return
 			[[ -n $name ]] || return 1
 		else

@@ -1,7 +1,8 @@
 #!/bin/sh
 # integration.sh — the shell integration, as `tfauth init SHELL` prints it,
 # in real bash, zsh and fish: tfp switches this shell's profile (and back
-# with `tfp -`, and lists without a terminal), terraform and tofu run
+# with `tfp -`; lists without a terminal; runs the picker on one, in tmux),
+# terraform and tofu run
 # through tfauth-run (or directly: TFAUTH_DISABLE=1, no tfauth-run),
 # tfauth_prompt_info shows the profile and minutes left and forks nothing,
 # and `tfauth init` itself: its usage errors, and that the integration is
@@ -324,6 +325,57 @@ $control" AWS_PROFILE=prod "$exp")
 		check "zsh: prompt: without zsh/datetime too" test "$out:$err" = "prod 42m:"
 	fi
 done
+
+# --- tfp on a terminal: the picker ------------------------------------------
+# tmux as in completion.sh: a private server, fixed size, bounded polls.
+if command -v tmux >/dev/null 2>&1; then
+	unset TMUX TMUX_PANE
+	sock=tfauth-integ-$$
+	tm() { tmux -L "$sock" -f /dev/null "$@"; }
+	trap 'tm kill-server >/dev/null 2>&1; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"; rm -rf "$t_tmp"' EXIT
+	pane() { tm capture-pane -p -t "$c" 2>/dev/null; }
+	wait_line() { # wait_line LINE: the screen has exactly LINE, 10 s at most
+		w_end=$(($(date +%s) + 10))
+		until pane | grep -Fxq -- "$1"; do
+			[ "$(date +%s)" -lt "$w_end" ] || return 1
+			sleep 0.1
+		done
+	}
+	for sh in bash zsh fish; do
+		command -v $sh >/dev/null 2>&1 || continue
+		c=$sh
+		case $sh in
+		bash) set -- bash --norc --noprofile -i ;;
+		zsh) set -- zsh -f -i ;;
+		fish) set -- fish --no-config -i ;;
+		esac
+		tm new-session -d -s "$c" -x 100 -y 30 env -i HOME="$HOME" \
+			PATH="$stubs:$TFAUTH_BIN:/usr/bin:/bin" TERM=screen LANG=C.UTF-8 \
+			PS1='$ ' INPUTRC=/dev/null "$@"
+		case $sh in
+		fish) init='tfauth init fish | source' ;;
+		*) init="eval \"\$(tfauth init $sh)\"" ;;
+		esac
+		tm send-keys -t "$c" "$init; tfp" Enter
+		check "$sh: tfp on a terminal: the picker asks" wait_line 'profile:'
+		tm send-keys -t "$c" pr Tab
+		wait_line 'profile: prod'
+		tm send-keys -t "$c" Enter
+		tm send-keys -t "$c" "printf '%s=%s\\n' P \"\$AWS_PROFILE\"" Enter
+		check "$sh: tfp, pr<Tab>, Enter: this shell's profile is prod" wait_line P=prod
+		tm send-keys -t "$c" tfp Enter
+		wait_line '* prod'
+		tm send-keys -t "$c" C-c
+		tm send-keys -t "$c" "printf '%s=%s:%s\\n' rc $(st $sh) \"\$AWS_PROFILE\"" Enter
+		check "$sh: tfp, Ctrl-C: status 130, the profile unchanged" wait_line rc=130:prod
+		pane | grep -v '^ *$' >"$t_tmp/screen"
+		check "$sh: ... and the picker said nothing on stdout" \
+			test "$(grep -c '^prod$' "$t_tmp/screen")" = 0
+		tm kill-session -t "$c" >/dev/null 2>&1
+	done
+else
+	check "tmux is installed (tests/deps.sh installs it)" false
+fi
 
 # --- the real tfauth-run, once it is built --------------------------------
 if [ -x "$TFAUTH_BIN/tfauth-run" ]; then
