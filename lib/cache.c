@@ -1,5 +1,6 @@
 /* cache — see cache.h. */
 #include "cache.h"
+#include "fs_priv.h"
 #include "sha1.h"
 #include "shell.h"
 #include "timeutil.h"
@@ -201,95 +202,9 @@ tfa_cache_key_assume_role(char out[41], const struct tfa_cache_role_key *k)
 
 /* ---- files ---- */
 
-/* hint: before + path quoted for a POSIX shell + after. */
-static void
-hint_path(struct tfa_err *err, const char *before, const char *path, const char *after)
-{
-	struct tfa_buf q = TFA_BUF_INIT;
 
-	if (tfa_shell_quote(&q, TFA_SHELL_POSIX, path) < 0)
-		tfa_err_hint(err, "%s'%s'%s", before, path, after);
-	else
-		tfa_err_hint(err, "%s%s%s", before, q.ptr, after);
-	tfa_buf_dispose(&q);
-}
 
-static int
-sys_err(struct tfa_err *err, int code, int errnum, const char *what, const char *path)
-{
-	tfa_err_set(err, code, "%s '%s': %s", what, path, strerror(errnum));
-	err->sys_errno = errnum;
-	return code;
-}
 
-/* The folder part of path ("." when there is none); caller frees. */
-static char *
-parent_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return tfa_xstrdup(".");
-	while (slash > path && slash[-1] == '/')
-		slash--;
-	if (slash == path)
-		return tfa_xstrdup("/");
-	return tfa_xstrndup(path, (size_t)(slash - path));
-}
-
-/* mkdir -p dir, each new folder 0700; then check it (see cache.h). */
-static int
-prepare_dir(const char *dir, struct tfa_err *err)
-{
-	char *p = tfa_xstrdup(dir), *s, c;
-	struct stat st;
-	int rc = 0;
-
-	for (s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		c = *s;
-		*s = '\0';
-		/* An existing folder may fail with EACCES or EROFS: fine too. */
-		if (s[-1] != '/' && mkdir(p, 0700) < 0 && errno != EEXIST) {
-			int e = errno;
-
-			if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
-				rc = sys_err(err, TFA_EIO, e, "cannot create the folder", p);
-				goto out;
-			}
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	if (stat(dir, &st) < 0) {
-		rc = sys_err(err, TFA_EIO, errno, "cannot use the folder", dir);
-		goto out;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		rc = tfa_err_set(err, TFA_EIO, "cannot use the folder '%s': it is not a folder", dir);
-		goto out;
-	}
-	if (st.st_uid != geteuid()) {
-		rc = tfa_err_set(err, TFA_EPERM,
-				 "refusing to write in '%s': it belongs to uid %u, not to you (uid %u)",
-				 dir, (unsigned)st.st_uid, (unsigned)geteuid());
-		hint_path(err, "run tfauth as the folder's owner, or make it yours: sudo chown \"$(id -u)\" ",
-			  dir, "");
-		goto out;
-	}
-	if (st.st_mode & S_IWOTH) {
-		rc = tfa_err_set(err, TFA_EPERM,
-				 "refusing to write in '%s': any user can write to it (mode %04o)",
-				 dir, (unsigned)(st.st_mode & 07777));
-		hint_path(err, "chmod 700 ", dir, "");
-		goto out;
-	}
-out:
-	free(p);
-	return rc;
-}
 
 /* fstat checks shared by entries and lock files (see cache.h). */
 static int
@@ -298,12 +213,12 @@ check_file(struct stat *st, int fd, const char *path, int check_mode, struct tfa
 	int rc = 0;
 
 	if (fstat(fd, st) < 0) {
-		rc = sys_err(err, TFA_EIO, errno, "cannot read", path);
+		rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot read", path);
 		goto out;
 	}
 	if (!S_ISREG(st->st_mode)) {
 		rc = tfa_err_set(err, TFA_EPERM, "refusing '%s': it is not a regular file", path);
-		hint_path(err, "remove it (tfauth writes a new one when it refreshes): rm -r ",
+		tfa__fs_hint_path(err, "remove it (tfauth writes a new one when it refreshes): rm -r ",
 			  path, "");
 		goto out;
 	}
@@ -311,7 +226,7 @@ check_file(struct stat *st, int fd, const char *path, int check_mode, struct tfa
 		rc = tfa_err_set(err, TFA_EPERM,
 				 "refusing '%s': it belongs to uid %u, not to you (uid %u)",
 				 path, (unsigned)st->st_uid, (unsigned)geteuid());
-		hint_path(err, "remove it (tfauth writes a new one when it refreshes): rm -f ",
+		tfa__fs_hint_path(err, "remove it (tfauth writes a new one when it refreshes): rm -f ",
 			  path, "");
 		goto out;
 	}
@@ -319,7 +234,7 @@ check_file(struct stat *st, int fd, const char *path, int check_mode, struct tfa
 		rc = tfa_err_set(err, TFA_EPERM,
 				 "refusing '%s': other users can write to it (mode %04o)",
 				 path, (unsigned)(st->st_mode & 07777));
-		hint_path(err, "if you trust its contents, chmod 600 ", path,
+		tfa__fs_hint_path(err, "if you trust its contents, chmod 600 ", path,
 			  "; else remove it");
 		goto out;
 	}
@@ -335,11 +250,11 @@ open_err(struct tfa_err *err, int errnum, const char *what, const char *path)
 
 	if (errnum == ELOOP && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
 		tfa_err_set(err, TFA_EPERM, "refusing '%s': it is a symbolic link", path);
-		hint_path(err, "remove it (tfauth writes a new file when it refreshes): rm ",
+		tfa__fs_hint_path(err, "remove it (tfauth writes a new file when it refreshes): rm ",
 			  path, "");
 		return TFA_EPERM;
 	}
-	return sys_err(err, TFA_EIO, errnum, what, path);
+	return tfa__fs_sys_err(err, TFA_EIO, errnum, what, path);
 }
 
 int
@@ -376,7 +291,7 @@ tfa_cache_read(struct tfa_buf *out, const char *path, int *missing,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			rc = sys_err(err, TFA_EIO, errno, "cannot read", path);
+			rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot read", path);
 			goto out;
 		}
 		if (r == 0)
@@ -396,36 +311,16 @@ out:
 	return rc;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		if (w == 0) {
-			errno = ENOSPC;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 int
 tfa_cache_write(const char *path, const char *data, size_t n,
 		struct tfa_err *err)
 {
 	struct tfa_buf tmp = TFA_BUF_INIT;
-	char *dir = parent_of(path);
+	char *dir = tfa__fs_parent_of(path);
 	int fd = -1, dfd, made = 0, rc;
 
-	if ((rc = prepare_dir(dir, err)) < 0)
+	if ((rc = tfa__fs_prepare_dir(dir, err)) < 0)
 		goto out;
 	if (tfa_buf_addf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
 		rc = tfa_err_set(err, TFA_ETOOBIG, "cannot write '%s': the path is too long", path);
@@ -434,22 +329,22 @@ tfa_cache_write(const char *path, const char *data, size_t n,
 	/* mkostemp: O_CREAT|O_EXCL (never through a symlink), mode 0600. */
 	fd = mkostemp(tmp.ptr, O_CLOEXEC);
 	if (fd < 0) {
-		rc = sys_err(err, TFA_EIO, errno, "cannot create a temporary file beside", path);
+		rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot create a temporary file beside", path);
 		goto out;
 	}
 	made = 1;
-	if (fchmod(fd, 0600) < 0 || write_all(fd, data, n) < 0 || fsync(fd) < 0) {
-		rc = sys_err(err, TFA_EIO, errno, "cannot write", tmp.ptr);
+	if (fchmod(fd, 0600) < 0 || tfa__fs_write_all(fd, data, n) < 0 || fsync(fd) < 0) {
+		rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot write", tmp.ptr);
 		goto out;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		rc = sys_err(err, TFA_EIO, errno, "cannot write", tmp.ptr);
+		rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot write", tmp.ptr);
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp.ptr, path) < 0) {
-		rc = sys_err(err, TFA_EIO, errno, "cannot replace", path);
+		rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot replace", path);
 		goto out;
 	}
 	made = 0;
@@ -487,13 +382,13 @@ tfa_cache_lock(int *fd, const char *path, int timeout, struct tfa_err *err)
 	struct tfa_buf lp = TFA_BUF_INIT;
 	struct timespec pause = { 0, LOCK_POLL_MS * 1000000L };
 	struct stat st;
-	char *dir = parent_of(path);
+	char *dir = tfa__fs_parent_of(path);
 	long long deadline;
 	int lfd = -1, rc;
 
 	if (timeout < 0)
 		timeout = 0;
-	if ((rc = prepare_dir(dir, err)) < 0)
+	if ((rc = tfa__fs_prepare_dir(dir, err)) < 0)
 		goto out;
 	if (tfa_buf_addf(&lp, "%s.lock", path) < 0) {
 		rc = tfa_err_set(err, TFA_ETOOBIG, "cannot lock '%s': the path is too long", path);
@@ -513,14 +408,14 @@ tfa_cache_lock(int *fd, const char *path, int timeout, struct tfa_err *err)
 		if (errno == EINTR)
 			continue;
 		if (errno != EWOULDBLOCK) {
-			rc = sys_err(err, TFA_EIO, errno, "cannot lock", lp.ptr);
+			rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot lock", lp.ptr);
 			goto out;
 		}
 		if (now_ms() >= deadline) {
 			rc = tfa_err_set(err, TFA_EIO,
 					 "another tfauth is refreshing '%s' (waited %d s)",
 					 path, timeout);
-			hint_path(err, "try again when it is done; 'fuser -v ", lp.ptr,
+			tfa__fs_hint_path(err, "try again when it is done; 'fuser -v ", lp.ptr,
 				  "' shows which process holds the lock");
 			goto out;
 		}

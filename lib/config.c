@@ -12,6 +12,7 @@
  * the line the handler is looking at.
  */
 #include "config.h"
+#include "config_priv.h"
 #include "buf.h"
 
 #include <errno.h>
@@ -251,8 +252,8 @@ is_space(char c)
 	return c == ' ' || c == '\t';
 }
 
-static void
-trim(const char **s, size_t *n)
+void
+tfa__ini_trim(const char **s, size_t *n)
 {
 	while (*n && is_space(**s)) {
 		(*s)++;
@@ -275,8 +276,8 @@ add_piece(struct parse *ps, const char *s, size_t n)
 static void open_section(struct parse *ps, const char *inner, size_t n);
 
 /* A property line's comment starts at a '#' or ';' after a space or tab. */
-static size_t
-property_comment(const char *s, size_t n)
+size_t
+tfa__ini_property_comment(const char *s, size_t n)
 {
 	const char *p = s, *end = s + n, *h, *c;
 
@@ -296,8 +297,8 @@ property_comment(const char *s, size_t n)
 }
 
 /* go-v2 splitProperty: '=' unless a ':' comes first (or there is no '='). */
-static int
-split_property(const char *s, size_t n, size_t *sep)
+int
+tfa__ini_split_property(const char *s, size_t n, size_t *sep)
 {
 	const char *eq = memchr(s, '=', n), *colon = memchr(s, ':', n);
 
@@ -355,7 +356,7 @@ read_line(char *buf, int num, void *stream)
 
 	s = line;
 	k = n;
-	trim(&s, &k);
+	tfa__ini_trim(&s, &k);
 	if (k == 0 || *s == '#' || *s == ';') {
 		*w++ = '\n';
 	} else if (is_space(line[0]) && ps->in_section && !ps->section) {
@@ -386,7 +387,7 @@ read_line(char *buf, int num, void *stream)
 		}
 		s++;
 		k -= 2;
-		trim(&s, &k);
+		tfa__ini_trim(&s, &k);
 		ps->kind = LINE_SECTION;
 		/* inih does not report a new section; an empty one must exist too. */
 		open_section(ps, s, k);
@@ -401,10 +402,10 @@ read_line(char *buf, int num, void *stream)
 				     ps->is_credentials ? "[default]" : "[profile NAME]");
 			return NULL;
 		}
-		k = property_comment(s, k);
+		k = tfa__ini_property_comment(s, k);
 		while (k && is_space(s[k - 1]))
 			k--;
-		if (split_property(s, k, &sep) < 0) {
+		if (tfa__ini_split_property(s, k, &sep) < 0) {
 			fail(ps, TFA_EINVAL, "expected 'key = value'");
 			tfa_err_hint(ps->err, "indent a line to continue the value above it, "
 				     "or start it with '#' to make it a comment");
@@ -414,8 +415,8 @@ read_line(char *buf, int num, void *stream)
 			/* Trimmed here, once: the handler takes the pieces as they are. */
 			const char *ks = s, *vs = s + sep + 1;
 			size_t kn = sep, vn = k - sep - 1;
-			trim(&ks, &kn);
-			trim(&vs, &vn);
+			tfa__ini_trim(&ks, &kn);
+			tfa__ini_trim(&vs, &vn);
 			v = add_piece(ps, ks, kn);
 			add_piece(ps, vs, vn);
 		}
@@ -656,7 +657,7 @@ indented(struct parse *ps, const struct piece *pc)
 	if (set->value[0] == '\0') {
 		/* `key =` then indented `sub = value` lines. */
 		struct tfa_setting *sub;
-		if (split_property(pc->ptr, pc->len, &sep) < 0) {
+		if (tfa__ini_split_property(pc->ptr, pc->len, &sep) < 0) {
 			fail(ps, TFA_EINVAL, "expected an indented 'key = value'");
 			tfa_err_hint(ps->err, "under '%s =' every indented line sets "
 				     "a sub-property, like '  endpoint_url = URL'", set->key);
@@ -664,10 +665,10 @@ indented(struct parse *ps, const struct piece *pc)
 		}
 		k = pc->ptr;
 		kn = sep;
-		trim(&k, &kn);
+		tfa__ini_trim(&k, &kn);
 		v = pc->ptr + sep + 1;
 		vn = pc->len - sep - 1;
-		trim(&v, &vn);
+		tfa__ini_trim(&v, &vn);
 		unquote(&v, &vn);
 		set->sub = tfa_xrealloc(set->sub, (set->nsub + 1) * sizeof(*set->sub));
 		sub = &set->sub[set->nsub++];

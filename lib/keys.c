@@ -1,5 +1,7 @@
 /* keys — see keys.h. */
 #include "keys.h"
+#include "config_priv.h"
+#include "fs_priv.h"
 
 #include "shell.h"
 
@@ -207,44 +209,8 @@ struct lexed {
 	size_t n, alloc;
 };
 
-/* Trim blanks at both ends, and a '\r' at the end (as config.c does). */
-static void
-trim(const char **s, size_t *n)
-{
-	while (*n && is_blank(**s)) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n && (is_blank((*s)[*n - 1]) || (*s)[*n - 1] == '\r'))
-		(*n)--;
-}
 
-/* A property line's comment starts at a '#' or ';' after a blank. */
-static size_t
-property_comment(const char *s, size_t n)
-{
-	size_t i;
 
-	for (i = 1; i < n; i++)
-		if ((s[i] == '#' || s[i] == ';') && is_blank(s[i - 1]))
-			return i;
-	return n;
-}
-
-/* '=' unless a ':' comes first (go-v2 splitProperty, config.c). */
-static int
-split_property(const char *s, size_t n, size_t *sep)
-{
-	const char *eq = memchr(s, '=', n), *colon = memchr(s, ':', n);
-
-	if (!eq && !colon)
-		return -1;
-	if (!eq || (colon && colon < eq))
-		*sep = (size_t)(colon - s);
-	else
-		*sep = (size_t)(eq - s);
-	return 0;
-}
 
 static enum key_role
 role_of(const char *k, size_t n)
@@ -363,7 +329,7 @@ lex(struct lexed *lx, const char *text, size_t len, const char *profile,
 
 		s = line;
 		k = n;
-		trim(&s, &k);
+		tfa__ini_trim(&s, &k);
 		if (k == 0 || *s == '#' || *s == ';') {
 			l->kind = L_OTHER;
 		} else if (is_blank(line[0]) && in_section && !sec_valid) {
@@ -387,7 +353,7 @@ lex(struct lexed *lx, const char *text, size_t len, const char *profile,
 						"a section header looks like [NAME]");
 			s++;
 			k -= 2;
-			trim(&s, &k);
+			tfa__ini_trim(&s, &k);
 			in_section = 1;
 			in_profile = section_is(s, k, profile, &sec_valid);
 			cur_prop = -1;
@@ -403,22 +369,22 @@ lex(struct lexed *lx, const char *text, size_t len, const char *profile,
 				return lex_fail(err, display, lx->n + 1, "a setting "
 						"before any section",
 						"put it under a section header such as [default]");
-			k = property_comment(s, k);
+			k = tfa__ini_property_comment(s, k);
 			while (k && is_blank(s[k - 1]))
 				k--;
-			if (split_property(s, k, &sep) < 0)
+			if (tfa__ini_split_property(s, k, &sep) < 0)
 				return lex_fail(err, display, lx->n + 1, "expected "
 						"'key = value'", "indent a line to continue "
 						"the value above it, or start it with '#'");
 			ks = s;
 			kn = sep;
-			trim(&ks, &kn);
+			tfa__ini_trim(&ks, &kn);
 			if (!kn)
 				return lex_fail(err, display, lx->n + 1, "a setting "
 						"without a name", "write it as 'key = value'");
 			v = s + sep + 1;
 			vn = k - sep - 1;
-			trim(&v, &vn);
+			tfa__ini_trim(&v, &vn);
 			vs = (size_t)(v - line);
 			l->kind = L_PROPERTY;
 			l->vstart = vs;
@@ -650,97 +616,9 @@ tfa_keys_rewrite(struct tfa_buf *out, struct tfa_keys_edit *edit,
 
 /* ------------------------------------------------------------- files */
 
-/* hint: before + path quoted for a POSIX shell + after. */
-static void
-hint_path(struct tfa_err *err, const char *before, const char *path,
-	  const char *after)
-{
-	struct tfa_buf q = TFA_BUF_INIT;
 
-	if (tfa_shell_quote(&q, TFA_SHELL_POSIX, path) < 0)
-		tfa_err_hint(err, "%s'%s'%s", before, path, after);
-	else
-		tfa_err_hint(err, "%s%s%s", before, q.ptr, after);
-	tfa_buf_dispose(&q);
-}
 
-static int
-sys_err(struct tfa_err *err, int code, int errnum, const char *what,
-	const char *path)
-{
-	tfa_err_set(err, code, "%s '%s': %s", what, path, strerror(errnum));
-	err->sys_errno = errnum;
-	return code;
-}
 
-/* The folder part of path ("." when there is none); caller frees. */
-static char *
-parent_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return tfa_xstrdup(".");
-	while (slash > path && slash[-1] == '/')
-		slash--;
-	if (slash == path)
-		return tfa_xstrdup("/");
-	return tfa_xstrndup(path, (size_t)(slash - path));
-}
-
-/* mkdir -p dir, each new folder 0700; then check it (see keys.h). */
-static int
-prepare_dir(const char *dir, struct tfa_err *err)
-{
-	char *p = tfa_xstrdup(dir), *s, c;
-	struct stat st;
-	int rc = 0;
-
-	for (s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		c = *s;
-		*s = '\0';
-		if (s[-1] != '/' && mkdir(p, 0700) < 0 && errno != EEXIST) {
-			int e = errno;
-
-			if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
-				rc = sys_err(err, TFA_EIO, e, "cannot create the folder", p);
-				goto out;
-			}
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	if (stat(dir, &st) < 0) {
-		rc = sys_err(err, TFA_EIO, errno, "cannot use the folder", dir);
-		goto out;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		rc = tfa_err_set(err, TFA_EIO, "cannot use the folder '%s': it is "
-				 "not a folder", dir);
-		goto out;
-	}
-	if (st.st_uid != geteuid()) {
-		rc = tfa_err_set(err, TFA_EPERM, "refusing to write in '%s': it "
-				 "belongs to uid %u, not to you (uid %u)", dir,
-				 (unsigned)st.st_uid, (unsigned)geteuid());
-		hint_path(err, "run it as the folder's owner, or make it yours: "
-			  "sudo chown \"$(id -u)\" ", dir, "");
-		goto out;
-	}
-	if (st.st_mode & S_IWOTH) {
-		rc = tfa_err_set(err, TFA_EPERM, "refusing to write in '%s': any "
-				 "user can write to it (mode %04o)", dir,
-				 (unsigned)(st.st_mode & 07777));
-		hint_path(err, "chmod 700 ", dir, "");
-		goto out;
-	}
-out:
-	free(p);
-	return rc;
-}
 
 /* The fstat checks of keys.h on an open credentials file. */
 static int
@@ -749,13 +627,13 @@ check_open_file(struct stat *st, int fd, const char *path, struct tfa_err *err)
 	int rc = 0;
 
 	if (fstat(fd, st) < 0) {
-		rc = sys_err(err, TFA_EIO, errno, "cannot read", path);
+		rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot read", path);
 		goto out;
 	}
 	if (!S_ISREG(st->st_mode)) {
 		rc = tfa_err_set(err, TFA_EPERM, "refusing '%s': it is not a "
 				 "regular file", path);
-		hint_path(err, "point AWS_SHARED_CREDENTIALS_FILE at a file, or "
+		tfa__fs_hint_path(err, "point AWS_SHARED_CREDENTIALS_FILE at a file, or "
 			  "move this away: mv ", path, " SOMEWHERE");
 		goto out;
 	}
@@ -763,7 +641,7 @@ check_open_file(struct stat *st, int fd, const char *path, struct tfa_err *err)
 		rc = tfa_err_set(err, TFA_EPERM, "refusing '%s': it belongs to uid "
 				 "%u, not to you (uid %u)", path,
 				 (unsigned)st->st_uid, (unsigned)geteuid());
-		hint_path(err, "run it as the file's owner, or make it yours: sudo "
+		tfa__fs_hint_path(err, "run it as the file's owner, or make it yours: sudo "
 			  "chown \"$(id -u)\" ", path, "");
 		goto out;
 	}
@@ -771,7 +649,7 @@ check_open_file(struct stat *st, int fd, const char *path, struct tfa_err *err)
 		rc = tfa_err_set(err, TFA_EPERM, "refusing '%s': other users can "
 				 "write to it (mode %04o), so its keys may not be "
 				 "yours", path, (unsigned)(st->st_mode & 07777));
-		hint_path(err, "check its contents, then: chmod 600 ", path, "");
+		tfa__fs_hint_path(err, "check its contents, then: chmod 600 ", path, "");
 		goto out;
 	}
 out:
@@ -795,13 +673,13 @@ open_checked(int *fd, struct stat *st, const char *path, struct tfa_err *err)
 		if (e == ELOOP && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
 			rc = tfa_err_set(err, TFA_EPERM, "refusing '%s': it is a "
 					 "symbolic link", path);
-			hint_path(err, "tfauth replaces the file, which would break "
+			tfa__fs_hint_path(err, "tfauth replaces the file, which would break "
 				  "the link; point AWS_SHARED_CREDENTIALS_FILE at the "
 				  "real file, or replace the link with it: cp --remove-"
 				  "destination \"$(readlink -f ", path, ")\" THE-LINK");
 			goto out;
 		}
-		rc = sys_err(err, TFA_EIO, e, "cannot read", path);
+		rc = tfa__fs_sys_err(err, TFA_EIO, e, "cannot read", path);
 		goto out;
 	}
 	if ((rc = check_open_file(st, *fd, path, err)) < 0) {
@@ -843,7 +721,7 @@ read_all(struct tfa_buf *out, int fd, const char *path, struct tfa_err *err)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			rc = sys_err(err, TFA_EIO, errno, "cannot read", path);
+			rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot read", path);
 			goto out;
 		}
 		if (r == 0)
@@ -861,26 +739,6 @@ out:
 	return rc;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		if (w == 0) {
-			errno = ENOSPC;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /*
  * Write data to a new 0600 temp file beside target; *tmp gets its name.
@@ -901,18 +759,18 @@ write_temp(struct tfa_buf *tmp, const char *target, const char *data, size_t n,
 	/* mkostemp: O_CREAT|O_EXCL (never through a symlink), mode 0600. */
 	fd = mkostemp(tmp->ptr, O_CLOEXEC);
 	if (fd < 0) {
-		rc = sys_err(err, TFA_EIO, errno, "cannot create a temporary file "
+		rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot create a temporary file "
 			     "beside", target);
 		tfa_buf_reset(tmp);
 		goto out;
 	}
-	if (fchmod(fd, 0600) < 0 || write_all(fd, data, n) < 0 || fsync(fd) < 0) {
-		rc = sys_err(err, TFA_EIO, errno, "cannot write", tmp->ptr);
+	if (fchmod(fd, 0600) < 0 || tfa__fs_write_all(fd, data, n) < 0 || fsync(fd) < 0) {
+		rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot write", tmp->ptr);
 		goto out;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		rc = sys_err(err, TFA_EIO, errno, "cannot write", tmp->ptr);
+		rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot write", tmp->ptr);
 		goto out;
 	}
 	fd = -1;
@@ -937,7 +795,7 @@ lock_dir(int fd, const char *dir, struct tfa_err *err)
 		if (errno == EINTR)
 			continue;
 		if (errno != EWOULDBLOCK)
-			return sys_err(err, TFA_EIO, errno, "cannot lock the folder", dir);
+			return tfa__fs_sys_err(err, TFA_EIO, errno, "cannot lock the folder", dir);
 		if (waited >= LOCK_WAIT_MS) {
 			tfa_err_set(err, TFA_EIO, "another tfauth is writing in '%s' "
 				    "(waited %d s)", dir, LOCK_WAIT_MS / 1000);
@@ -973,17 +831,17 @@ tfa_keys_save(struct tfa_keys_edit *edit, const char *path,
 	struct tfa_buf old, new, tmp = TFA_BUF_INIT, bak = TFA_BUF_INIT;
 	struct tfa_keys_edit ed;
 	struct stat st;
-	char *dir = parent_of(path);
+	char *dir = tfa__fs_parent_of(path);
 	int fd = -1, dfd = -1, rc;
 
 	tfa_buf_init_secret(&old, TFA_KEYS_MAX_FILE + 1);
 	tfa_buf_init_secret(&new, TFA_KEYS_MAX_FILE + 4096);
 	memset(&st, 0, sizeof(st));
-	if ((rc = prepare_dir(dir, err)) < 0)
+	if ((rc = tfa__fs_prepare_dir(dir, err)) < 0)
 		goto out;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
-		rc = sys_err(err, TFA_EIO, errno, "cannot open the folder", dir);
+		rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot open the folder", dir);
 		goto out;
 	}
 	if ((rc = lock_dir(dfd, dir, err)) < 0)
@@ -1008,7 +866,7 @@ tfa_keys_save(struct tfa_keys_edit *edit, const char *path,
 		if ((rc = write_temp(&tmp, bak.ptr, old.ptr, old.len, err)) < 0)
 			goto out;
 		if (rename(tmp.ptr, bak.ptr) < 0) {
-			rc = sys_err(err, TFA_EIO, errno, "cannot write the backup",
+			rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot write the backup",
 				     bak.ptr);
 			unlink(tmp.ptr);
 			goto out;
@@ -1025,7 +883,7 @@ tfa_keys_save(struct tfa_keys_edit *edit, const char *path,
 		goto out;
 	}
 	if (rename(tmp.ptr, path) < 0) {
-		rc = sys_err(err, TFA_EIO, errno, "cannot replace", path);
+		rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot replace", path);
 		unlink(tmp.ptr);
 		goto out;
 	}
