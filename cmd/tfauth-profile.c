@@ -416,12 +416,13 @@ cmd_pick(const struct tfa_ctx *ctx, const struct tfa_config *cfg, const struct o
 {
 	size_t n = tfa_config_profile_count(cfg), i, k;
 	struct tfa_picker_item *items = NULL;
-	struct tfa_picker *p = NULL;
+	struct tfa_tty *t = NULL;
 	struct tfa_selection sel;
 	struct tfa_buf msg = TFA_BUF_INIT;
 	struct tfa_err err;
 	const char *sugg[3];
 	char **hints = NULL, *line = NULL;
+	unsigned flags = TFA_PICKER_LIST;
 	int status;
 
 	tfa_err_clear(&err);
@@ -433,7 +434,7 @@ cmd_pick(const struct tfa_ctx *ctx, const struct tfa_config *cfg, const struct o
 		status = CLI_EXIT_FAIL;
 		goto out;
 	}
-	if (tfa_picker_open(&p, &err) < 0) {
+	if (tfa_tty_open(&t, &err) < 0) {
 		if (err.code == TFA_ELOGIN)
 			tfa_err_hint(&err, "name the profile instead: tfp NAME, or eval "
 				     "\"$(tfauth-env NAME)\" ('tfauth-profile list' shows them)");
@@ -451,11 +452,10 @@ cmd_pick(const struct tfa_ctx *ctx, const struct tfa_config *cfg, const struct o
 	for (;;) {
 		free(line);
 		line = NULL;
-		if (tfa_picker_choose(&line, p, "profile: ", items, n, TFA_PICKER_LIST,
-				      &err) < 0) {
+		if (tfa_picker_choose(&line, t, "profile: ", items, n, flags, &err) < 0) {
 			status = cli_error(&err);
-			if (tfa_picker_signal(p))
-				status = 128 + tfa_picker_signal(p);
+			if (tfa_tty_signal(t))
+				status = 128 + tfa_tty_signal(t);
 			goto out;
 		}
 		if (!*line) {
@@ -472,16 +472,17 @@ cmd_pick(const struct tfa_ctx *ctx, const struct tfa_config *cfg, const struct o
 			tfa_buf_addf(&msg, "%s'%s'", i == 0 ? "; did you mean " :
 				     i + 1 == k ? " or " : ", ", sugg[i]);
 		tfa_buf_adds(&msg, k ? "? (Tab completes)" : " (Tab completes a name)");
-		tfa_picker_say(p, "%s", msg.ptr);
+		tfa_tty_say(t, "%s", msg.ptr);
+		flags |= TFA_PICKER_AGAIN;
 	}
 	tfa_buf_reset(&msg);
 	tfa_buf_addf(&msg, "%s\n", line);
 	/* The terminal first: the caller reads stdout once we are done. */
-	tfa_picker_close(p);
-	p = NULL;
+	tfa_tty_close(t);
+	t = NULL;
 	status = cli_write_stdout(msg.ptr, msg.len);
 out:
-	tfa_picker_close(p);
+	tfa_tty_close(t);
 	for (i = 0; hints && i < n; i++)
 		free(hints[i]);
 	free(hints);
@@ -595,12 +596,11 @@ static int
 keys_from_tty(struct tfa_buf *id, struct tfa_buf *secret, const char *profile,
 	      const char *display, int *sig, struct tfa_err *err)
 {
-	struct tfa_picker *p = NULL;
 	struct tfa_tty *t = NULL;
 	char *line = NULL;
 	int rc, tries;
 
-	if ((rc = tfa_picker_open(&p, err)) < 0 || (rc = tfa_tty_open(&t, err)) < 0) {
+	if ((rc = tfa_tty_open(&t, err)) < 0) {
 		if (rc == TFA_ELOGIN)
 			tfa_err_hint(err, "give the keys on standard input instead, the "
 				     "key id on the first line and the secret on the "
@@ -608,12 +608,12 @@ keys_from_tty(struct tfa_buf *id, struct tfa_buf *secret, const char *profile,
 				     profile);
 		goto out;
 	}
-	tfa_picker_say(p, "New keys for profile '%s' (in %s):", profile, display);
+	tfa_tty_say(t, "New keys for profile '%s' (in %s):", profile, display);
 	for (tries = 1;; tries++) {
 		tfa_secret_free(line);
 		line = NULL;
-		if ((rc = tfa_picker_ask(&line, p, "AWS Access Key ID: ", err)) < 0) {
-			*sig = tfa_picker_signal(p);
+		if ((rc = tfa_tty_ask(&line, t, "AWS Access Key ID: ", err)) < 0) {
+			*sig = tfa_tty_signal(t);
 			goto out;
 		}
 		if (!*line) {
@@ -625,7 +625,7 @@ keys_from_tty(struct tfa_buf *id, struct tfa_buf *secret, const char *profile,
 			break;
 		if (tries == 3)
 			goto out;
-		tfa_picker_say(p, "%s; try again", err->msg);
+		tfa_tty_say(t, "%s; try again", err->msg);
 	}
 	tfa_buf_adds(id, line);
 	for (tries = 1;; tries++) {
@@ -647,7 +647,6 @@ keys_from_tty(struct tfa_buf *id, struct tfa_buf *secret, const char *profile,
 out:
 	tfa_secret_free(line);
 	tfa_tty_close(t);
-	tfa_picker_close(p);
 	return rc;
 }
 

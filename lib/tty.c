@@ -1,5 +1,6 @@
-/* tty — see tty.h. */
+/* tty — see tty.h and tty_priv.h. */
 #include "tty.h"
+#include "tty_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -206,11 +208,12 @@ settle(struct tfa_tty *t, int rc, struct tfa_err *err)
 
 /*
  * Append s with control characters (C0, DEL, and C1 as UTF-8 or raw bytes)
- * written as '?': an mfa_serial from a config file must not move the cursor,
- * recolour the terminal, or carry readline's \001/\002 prompt markers.
+ * written as '?': an mfa_serial or a profile name from a config file must
+ * not move the cursor, recolour the terminal, or carry readline's \001/\002
+ * prompt markers.
  */
-static void
-add_clean(struct tfa_buf *b, const char *s)
+void
+tfa__tty_add_clean(struct tfa_buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
@@ -227,13 +230,26 @@ add_clean(struct tfa_buf *b, const char *s)
 	}
 }
 
-static void
-put(struct tfa_tty *t, const struct tfa_buf *b)
+void
+tfa__tty_put(struct tfa_tty *t, const struct tfa_buf *b)
 {
 	/* A terminal that went away is reported by the next read. */
 	if (b->len)
 		fwrite(b->ptr, 1, b->len, t->out);
 	fflush(t->out);
+}
+
+void
+tfa__tty_size(const struct tfa_tty *t, int *rows, int *cols)
+{
+	struct winsize ws;
+
+	*rows = 24;
+	*cols = 80;
+	if (ioctl(t->fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
+		*rows = ws.ws_row;
+		*cols = ws.ws_col;
+	}
 }
 
 int
@@ -304,9 +320,9 @@ tfa_tty_say(struct tfa_tty *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	tfa_buf_vaddf(&raw, fmt, ap);
 	va_end(ap);
-	add_clean(&clean, raw.ptr);
+	tfa__tty_add_clean(&clean, raw.ptr);
 	tfa_buf_addch(&clean, '\n');
-	put(t, &clean);
+	tfa__tty_put(t, &clean);
 	tfa_buf_dispose(&raw);
 	tfa_buf_dispose(&clean);
 }
@@ -360,13 +376,19 @@ struct rl_saved {
 	rl_getc_func_t *getc;
 	rl_completion_func_t *attempted;
 	rl_compentry_func_t *entry;
+	rl_compdisp_func_t *display;
+	const char *breaks;
 	const char *name;
 	int catch_signals, change_environment;
 	HISTORY_STATE *history;
 };
 
-/* The prompt in progress: rl_getc_function takes no argument for it. */
-static const struct guard *rl_guard;
+/* The prompt in progress: readline's hooks take no argument for it. */
+static struct {
+	const struct guard *guard;
+	struct tfa_tty *t;
+	const struct tfa__tty_complete *complete;
+} rl_cur;
 
 static char *
 no_completion(const char *text, int state)
@@ -380,6 +402,23 @@ no_completions(const char *text, int start, int end)
 	/* No fallback to filename completion either. */
 	rl_attempted_completion_over = 1;
 	return NULL;
+}
+
+static char **
+complete_line(const char *text, int start, int end)
+{
+	rl_attempted_completion_over = 1; /* never file names */
+	/* Readline resets this before every completion. */
+	rl_completion_append_character = '\0';
+	return rl_completion_matches(text, rl_cur.complete->generator);
+}
+
+/* Readline's rl_completion_display_matches_hook. */
+static void
+show_matches(char **matches, int num, int max_length)
+{
+	rl_cur.complete->display(rl_cur.t, matches, num, max_length);
+	rl_forced_update_display();
 }
 
 /*
@@ -397,7 +436,7 @@ tty_getc(FILE *f)
 	ssize_t n;
 
 	for (;;) {
-		switch (wait_input(fd, rl_guard)) {
+		switch (wait_input(fd, rl_cur.guard)) {
 		case WAIT_READY:
 			break;
 		case WAIT_AGAIN:
@@ -433,7 +472,8 @@ tty_getc(FILE *f)
 }
 
 static void
-rl_enter(struct rl_saved *s, struct tfa_tty *t, const struct guard *g)
+rl_enter(struct rl_saved *s, struct tfa_tty *t, const struct guard *g,
+	 const struct tfa__tty_complete *complete)
 {
 	HISTORY_STATE empty;
 
@@ -442,6 +482,8 @@ rl_enter(struct rl_saved *s, struct tfa_tty *t, const struct guard *g)
 	s->getc = rl_getc_function;
 	s->attempted = rl_attempted_completion_function;
 	s->entry = rl_completion_entry_function;
+	s->display = rl_completion_display_matches_hook;
+	s->breaks = rl_completer_word_break_characters;
 	s->name = rl_readline_name;
 	s->catch_signals = rl_catch_signals;
 	s->change_environment = rl_change_environment;
@@ -452,13 +494,20 @@ rl_enter(struct rl_saved *s, struct tfa_tty *t, const struct guard *g)
 	rl_instream = t->in;
 	rl_outstream = t->out;
 	rl_getc_function = tty_getc;
-	rl_attempted_completion_function = no_completions;
+	rl_attempted_completion_function =
+		complete ? complete_line : no_completions;
 	rl_completion_entry_function = no_completion;
+	rl_completion_display_matches_hook =
+		complete && complete->display ? show_matches : NULL;
+	/* The whole line is the word: names hold '@', ':', '/', '='. */
+	rl_completer_word_break_characters = "";
 	rl_readline_name = "tfauth";
 	rl_catch_signals = 0;
 	/* Readline would export LINES and COLUMNS behind the context's back. */
 	rl_change_environment = 0;
-	rl_guard = g;
+	rl_cur.guard = g;
+	rl_cur.t = t;
+	rl_cur.complete = complete;
 }
 
 static void
@@ -469,44 +518,86 @@ rl_leave(struct rl_saved *s)
 	rl_getc_function = s->getc;
 	rl_attempted_completion_function = s->attempted;
 	rl_completion_entry_function = s->entry;
+	rl_completion_display_matches_hook = s->display;
+	rl_completer_word_break_characters = s->breaks;
 	rl_readline_name = s->name;
 	rl_catch_signals = s->catch_signals;
 	rl_change_environment = s->change_environment;
 	history_set_history_state(s->history);
 	free(s->history);
-	rl_guard = NULL;
+	memset(&rl_cur, 0, sizeof(rl_cur));
+}
+
+/*
+ * A readline prompt on t: prompt_begin saves the terminal's settings, takes
+ * the signals and sets readline up; prompt_line reads lines (one or more);
+ * prompt_end puts everything back and settles what was caught.
+ */
+struct prompt {
+	struct rl_saved saved;
+	struct termios tio;
+	int have_tio;
+	struct guard g;
+};
+
+static void
+prompt_begin(struct prompt *pr, struct tfa_tty *t,
+	     const struct tfa__tty_complete *complete)
+{
+	t->sig = 0;
+	pr->have_tio = tcgetattr(t->fd, &pr->tio) == 0;
+	guard_on(&pr->g);
+	rl_enter(&pr->saved, t, &pr->g, complete);
+}
+
+/*
+ * One line (wipe and free it with tfa_secret_free), or NULL at end of input
+ * or on a signal; then a newline ends the prompt's line for what follows.
+ */
+static char *
+prompt_line(struct tfa_tty *t, const char *prompt)
+{
+	char *line = readline(prompt);
+
+	/* readline keeps its own copy of the line in rl_line_buffer. */
+	if (rl_line_buffer)
+		tfa_wipe(rl_line_buffer, strlen(rl_line_buffer));
+	if (!line) {
+		fputc('\n', t->out);
+		fflush(t->out);
+	}
+	return line;
+}
+
+static int
+prompt_end(struct prompt *pr, struct tfa_tty *t, int rc, struct tfa_err *err)
+{
+	rl_leave(&pr->saved);
+	if (pr->have_tio)
+		tcsetattr(t->fd, TCSANOW, &pr->tio);
+	/* The caller's mask again: SIGTTOU too, if tty_getc blocked it. */
+	guard_off(&pr->g);
+	return settle(t, rc, err);
 }
 
 int
 tfa_tty_mfa_code(char out[7], struct tfa_tty *t, const char *serial,
 		 int tries, struct tfa_err *err)
 {
-	struct tfa_buf prompt = TFA_BUF_INIT, nl = TFA_BUF_INIT;
-	struct termios tio;
-	struct rl_saved saved;
-	struct guard g;
+	struct tfa_buf prompt = TFA_BUF_INIT;
+	struct prompt pr;
 	char code[7], *line;
-	int rc = 0, i, have_tio, got = 0;
+	int rc = 0, i, got = 0;
 
-	t->sig = 0;
 	tfa_buf_adds(&prompt, "Enter MFA code");
 	if (serial && *serial) {
 		tfa_buf_adds(&prompt, " for ");
-		add_clean(&prompt, serial);
+		tfa__tty_add_clean(&prompt, serial);
 	}
 	tfa_buf_adds(&prompt, ": ");
-	tfa_buf_addch(&nl, '\n');
-	have_tio = tcgetattr(t->fd, &tio) == 0;
-	guard_on(&g);
-	rl_enter(&saved, t, &g);
+	prompt_begin(&pr, t, NULL);
 	for (i = 0; i < (tries < 1 ? 1 : tries) && !got; i++) {
-		line = readline(prompt.ptr);
-		/* readline keeps its own copy of the line in rl_line_buffer. */
-		if (rl_line_buffer)
-			tfa_wipe(rl_line_buffer, strlen(rl_line_buffer));
-		if (!line) {
-			/* End the prompt's line for what the caller prints. */
-			put(t, &nl);
+		if (!(line = prompt_line(t, prompt.ptr))) {
 			rc = tfa_err_set(err, TFA_ELOGIN,
 					 "no MFA code entered");
 			break;
@@ -516,12 +607,7 @@ tfa_tty_mfa_code(char out[7], struct tfa_tty *t, const char *serial,
 		if (!got)
 			tfa_tty_say(t, "the code is six digits");
 	}
-	rl_leave(&saved);
-	if (have_tio)
-		tcsetattr(t->fd, TCSANOW, &tio);
-	/* The caller's mask again: SIGTTOU too, if tty_getc blocked it. */
-	guard_off(&g);
-	rc = settle(t, rc, err);
+	rc = prompt_end(&pr, t, rc, err);
 	if (rc < 0)
 		goto out;
 	if (!got) {
@@ -536,8 +622,54 @@ tfa_tty_mfa_code(char out[7], struct tfa_tty *t, const char *serial,
 out:
 	tfa_wipe(code, sizeof(code));
 	tfa_buf_dispose(&prompt);
-	tfa_buf_dispose(&nl);
 	return rc;
+}
+
+/* s without the blanks at both ends, as a new string. */
+static char *
+trimmed(const char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return tfa_xstrndup(s, n);
+}
+
+int
+tfa__tty_ask(char **out, struct tfa_tty *t, const char *prompt,
+	     const struct tfa__tty_complete *complete, struct tfa_err *err)
+{
+	struct tfa_buf clean = TFA_BUF_INIT;
+	struct prompt pr;
+	char *line, *res;
+	int rc;
+
+	tfa__tty_add_clean(&clean, prompt);
+	prompt_begin(&pr, t, complete);
+	if ((line = prompt_line(t, clean.ptr))) {
+		res = trimmed(line);
+		tfa_secret_free(line);
+	} else {
+		res = tfa_xstrdup("");
+	}
+	rc = prompt_end(&pr, t, 0, err);
+	if (rc < 0)
+		tfa_secret_free(res);
+	else
+		*out = res;
+	tfa_buf_dispose(&clean);
+	return rc;
+}
+
+int
+tfa_tty_ask(char **out, struct tfa_tty *t, const char *prompt,
+	    struct tfa_err *err)
+{
+	return tfa__tty_ask(out, t, prompt, NULL, err);
 }
 
 /* secret_once asks again after a Ctrl-Z. */
@@ -577,8 +709,8 @@ secret_once(struct tfa_buf *line, struct tfa_tty *t, const char *prompt,
 		goto out;
 	}
 	quiet_set = 1;
-	add_clean(&text, prompt);
-	put(t, &text);
+	tfa__tty_add_clean(&text, prompt);
+	tfa__tty_put(t, &text);
 	while (!done && rc == 0) {
 		switch (wait_input(t->fd, g)) {
 		case WAIT_READY:
@@ -626,7 +758,7 @@ out:
 		/* The user's Enter was not echoed. */
 		tfa_buf_reset(&text);
 		tfa_buf_addch(&text, '\n');
-		put(t, &text);
+		tfa__tty_put(t, &text);
 	}
 	tfa_wipe(&c, sizeof(c));
 	tfa_buf_dispose(&text);

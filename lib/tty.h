@@ -1,14 +1,15 @@
 /*
  * tty — prompts on the user's terminal, never on stdout.
  *
- * A login that needs the user (an MFA code, a secret key for set-keys) talks
- * on /dev/tty, so that stdout stays for what the tool prints (shell code to
+ * A login that needs the user (an MFA code, the keys for set-keys, a profile
+ * to pick) talks on /dev/tty, so that stdout stays for what the tool prints (shell code to
  * eval, credential_process JSON) and a prompt works even when stdin and
  * stdout are pipes.  This module promises:
  *
  *   - Nothing is written anywhere but the terminal it opened.  Text that comes
- *     from a config file (an mfa_serial) is written with control characters
- *     replaced by '?', so a hostile value cannot drive the terminal.
+ *     from a config file (an mfa_serial, a profile name) is written with
+ *     control characters replaced by '?', so a hostile value cannot drive
+ *     the terminal.
  *   - The terminal's settings, readline's settings (streams, completion,
  *     history, signal handling) and the caller's signal dispositions and mask
  *     are as they were when a prompt returns, on every path: a good answer,
@@ -20,8 +21,8 @@
  *     disposition (by default they end the process); if the caller survives
  *     them, the prompt returns as for SIGINT.  A signal the caller ignores
  *     (SIG_IGN) stays ignored.  Ctrl-Z restores the terminal and stops;
- *     after `fg` the MFA prompt is drawn again with what was typed, and the
- *     secret prompt asks again with echo off (a shell puts its own settings
+ *     after `fg` a readline prompt is drawn again with what was typed, and
+ *     the secret prompt asks again with echo off (a shell puts its own settings
  *     back while a job is stopped).  Restoring never stops the process on
  *     SIGTTOU when the shell already took the terminal back (Ctrl-Z or
  *     Ctrl-C in a job of several processes, as under terraform).
@@ -29,7 +30,8 @@
  *     returned line held before it is freed.
  *
  * Readline and signal handlers are process-wide, so a prompt is not
- * thread-safe: one prompt at a time, from one thread.
+ * thread-safe: one prompt at a time, from one thread.  (lib/picker builds on
+ * this module through tty_priv.h.)
  */
 #ifndef TFA_TTY_H
 #define TFA_TTY_H
@@ -68,6 +70,18 @@ void tfa_tty_close(struct tfa_tty *t);
  */
 int tfa_tty_mfa_code(char out[7], struct tfa_tty *t, const char *serial,
 		     int tries, struct tfa_err *err);
+
+/*
+ * Read one plain line with readline (echoed, editable; no history, Tab does
+ * nothing), for input that is not a secret, such as an access key id.  *out
+ * gets the line typed, blanks at both ends removed, as a new string (free()):
+ * "" for an empty line or end of input (Ctrl-D).  The typed text is wiped
+ * from readline's buffers before they are freed, because a user may paste a
+ * secret in the wrong place.  Returns 0, or TFA_ELOGIN "interrupted" on a
+ * signal as for tfa_tty_mfa_code.
+ */
+int tfa_tty_ask(char **out, struct tfa_tty *t, const char *prompt,
+		struct tfa_err *err);
 
 /*
  * Read one secret line with echo off (termios on the terminal, not readline,
