@@ -3,7 +3,7 @@
 # `make check` on a fresh machine needs nothing done by hand.
 set -u
 missing=""
-for p in zsh:zsh fish:fish bats:bats tmux:tmux; do
+for p in zsh:zsh fish:fish bats:bats tmux:tmux curl:curl strace:strace openssl:openssl setpriv:util-linux; do
 	cmd=${p%%:*} pkg=${p#*:}
 	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
 done
