@@ -106,6 +106,9 @@ sock=tfauth-compl-$$
 tm() { tmux -L "$sock" -f /dev/null "$@"; }
 # kill-server leaves its socket behind: remove it too.
 trap 'tm kill-server >/dev/null 2>&1; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"; rm -rf "$t_tmp"' EXIT
+# A session that lasts: killing the last one ends the server, and a
+# session started while it ends can fail.
+tm new-session -d -s hold -x 20 -y 5 sleep 600
 
 pane() { tm capture-pane -p -t "$c" 2>/dev/null; }
 # The screen, as a diagnostic after a failed check.

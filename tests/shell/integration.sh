@@ -2,8 +2,8 @@
 # integration.sh — the shell integration, as `tfauth init SHELL` prints it,
 # in real bash, zsh and fish: tfp switches this shell's profile (and back
 # with `tfp -`; lists without a terminal; runs the picker on one, in tmux),
-# terraform and tofu run
-# through tfauth-run (or directly: TFAUTH_DISABLE=1, no tfauth-run),
+# terraform and tofu run through tfauth-run (or directly: TFAUTH_DISABLE=1,
+# no tfauth-run),
 # tfauth_prompt_info shows the profile and minutes left and forks nothing,
 # and `tfauth init` itself: its usage errors, and that the integration is
 # compiled into the binary.
@@ -333,6 +333,9 @@ if command -v tmux >/dev/null 2>&1; then
 	sock=tfauth-integ-$$
 	tm() { tmux -L "$sock" -f /dev/null "$@"; }
 	trap 'tm kill-server >/dev/null 2>&1; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"; rm -rf "$t_tmp"' EXIT
+	# A session that lasts: killing the last one ends the server, and a
+	# session started while it ends can fail.
+	tm new-session -d -s hold -x 20 -y 5 sleep 600
 	pane() { tm capture-pane -p -t "$c" 2>/dev/null; }
 	wait_line() { # wait_line LINE: the screen has exactly LINE, 10 s at most
 		w_end=$(($(date +%s) + 10))
