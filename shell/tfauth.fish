@@ -73,43 +73,60 @@ end
 # __tfauth_epoch TIME: seconds since the epoch of an RFC 3339 time
 # (2024-05-01T12:00:00Z, fractions and +hh:mm offsets too).  string and
 # math are builtins (days from the civil date, as in Howard Hinnant's
-# algorithm): date(1) would fork on every prompt.
+# algorithm): date(1) would fork on every prompt.  Every group always
+# matches, so that their order holds in fish before 3.4 too.
 function __tfauth_epoch
-    string match -rq -- '^(?<y>\d{4})-(?<mo>\d\d)-(?<d>\d\d)[Tt ](?<h>\d\d):(?<mi>\d\d):(?<s>\d\d)(?:\.\d+)?(?:[Zz]|(?<sign>[+-])(?<oh>\d\d):?(?<om>\d\d))$' $argv[1]
+    set -l t (string match -r -- '^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.\d+)?([Zz]|[+-]\d\d:?\d\d)$' $argv[1])
     or return 1
-    set -l m (math $mo)
+    set -l y (math $t[2])
+    set -l m (math $t[3])
     test $m -le 2; and set y (math $y - 1)
     set -l era (math "floor($y / 400)")
     set -l yoe (math $y - $era \* 400)
     set -l mp (math "($m + 9) % 12")
-    set -l doy (math "floor((153 * $mp + 2) / 5) + $d - 1")
+    set -l doy (math "floor((153 * $mp + 2) / 5) + $t[4] - 1")
     set -l doe (math "$yoe * 365 + floor($yoe / 4) - floor($yoe / 100) + $doy")
     set -l off 0
-    if test -n "$sign"
-        set off (math "($oh * 60 + $om) * 60")
-        test "$sign" = +; and set off (math -$off)
+    if string match -qr -- '^[+-]' $t[8]
+        set off (math "(" (string sub -s 2 -l 2 -- $t[8]) "* 60 +" (string sub -s -2 -- $t[8]) ") * 60")
+        string match -q -- '+*' $t[8]; and set off (math -$off)
     end
-    math "(($era * 146097 + $doe - 719468) * 24 + $h) * 3600 + $mi * 60 + $s + $off"
+    math "(($era * 146097 + $doe - 719468) * 24 + $t[5]) * 3600 + $t[6] * 60 + $t[7] + $off"
+end
+
+# fish has no clock variable.  `path mtime` (fish 3.5) is a builtin that
+# tells the time all the same: the modification time of / plus its age.
+# Without it, the prompt shows when the credentials expire (UTC) instead
+# of the minutes left.
+if contains -- path (builtin -n)
+    set -g __tfauth_clock path
+else
+    set -g __tfauth_clock none
 end
 
 # tfauth_prompt_info: the profile, then the minutes left before
-# AWS_CREDENTIAL_EXPIRATION ("prod 42m", "prod expired"); nothing when no
-# profile is chosen.  Builtins only, no process is started: fish has no
-# clock variable, so the time comes from `path mtime` (a builtin) of /:
-# its modification time plus its age.
+# AWS_CREDENTIAL_EXPIRATION ("prod 42m", "prod expired"; before fish 3.5
+# "prod until 14:05Z"); nothing when no profile is chosen.  Builtins only:
+# no process is started.
 function tfauth_prompt_info --description 'the AWS profile and minutes left, for the prompt'
     set -l s $AWS_PROFILE
     test -n "$s"; or set s $AWS_DEFAULT_PROFILE
     set -l exp
     if test -n "$AWS_CREDENTIAL_EXPIRATION"
         and set exp (__tfauth_epoch $AWS_CREDENTIAL_EXPIRATION)
-        set -l now (math (path mtime /) + (path mtime --relative /))
-        set -l left expired
-        if test $exp -gt $now
-            set left (math "floor(($exp - $now) / 60)")m
+        set -l left
+        if test "$__tfauth_clock" = path
+            set -l now (math (path mtime /) + (path mtime --relative /))
+            set left expired
+            if test $exp -gt $now
+                set left (math "floor(($exp - $now) / 60)")m
+            end
+        else
+            set -l day (math "$exp % 86400")
+            set left until (printf '%02d:%02dZ' (math "floor($day / 3600)") (math "floor($day % 3600 / 60)"))
         end
-        set s (string join ' ' -- $s $left)
+        set s $s $left
     end
-    test -n "$s"; and printf '%s\n' $s
+    test -n "$s"; and printf '%s\n' (string join ' ' -- $s)
     return 0
 end

@@ -318,6 +318,16 @@ $control" AWS_PROFILE=prod "$exp")
 	check "$sh: no fork: ... expired, with a zone ($fork_method: $n)" test "$n" = 0
 	n=$(forks $sh "$code")
 	check "$sh: no fork: ... with no profile ($fork_method: $n)" test "$n" = 0
+	if [ $sh = fish ]; then
+		# Before fish 3.5 (no `path` builtin, so no clock): the expiry time.
+		t=$(($(date +%s) + 3 * 3600))
+		in_sh fish 'set __tfauth_clock none; tfauth_prompt_info' AWS_PROFILE=prod \
+			"AWS_CREDENTIAL_EXPIRATION=$(date -u -d "@$((t + 2 * 3600))" +%Y-%m-%dT%H:%M:%S)+02:00"
+		check "fish: prompt: without path mtime: the expiry time, UTC" \
+			test "$out:$err" = "prod until $(date -u -d "@$t" +%H:%M)Z:"
+		n=$(forks fish 'set __tfauth_clock none; set x (tfauth_prompt_info)' AWS_PROFILE=prod "$exp")
+		check "fish: no fork: ... without path mtime either ($fork_method: $n)" test "$n" = 0
+	fi
 	if [ $sh = zsh ]; then
 		# Without zsh/datetime: the clock from the prompt escape %D{%s}.
 		in_sh zsh 'zmodload -u zsh/datetime; tfauth_prompt_info' AWS_PROFILE=prod \
