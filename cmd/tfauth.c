@@ -21,7 +21,9 @@ static const char *const commands[][2] = {
 	{ "doctor", "check everything that breaks Terraform's AWS credentials" },
 	{ "env", "print shell code that selects a profile" },
 	{ "init", "print the shell integration: eval \"$(tfauth init bash)\"" },
-	{ "profile", "list, show and report the current profile" },
+	{ "profile", "list, show, pick the profile; set-keys replaces its keys" },
+	{ "refresh", "make a profile's credentials fresh (roles, MFA, SSO, processes)" },
+	{ "run", "run terraform with the profile; re-login and retry on auth errors" },
 	{ NULL, NULL }
 };
 

@@ -8,6 +8,7 @@ for p in zsh:zsh fish:fish bats:bats tmux:tmux curl:curl strace:strace openssl:o
 	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
 done
 [ -x /usr/bin/aws ] || missing="$missing awscli"
+[ -f /usr/share/bash-completion/bash_completion ] || missing="$missing bash-completion"
 if [ -n "$missing" ]; then
 	echo "tests/deps.sh: installing test packages:$missing" >&2
 	if [ "$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi
