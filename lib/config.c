@@ -252,16 +252,6 @@ is_space(char c)
 	return c == ' ' || c == '\t';
 }
 
-void
-tfa__ini_trim(const char **s, size_t *n)
-{
-	while (*n && is_space(**s)) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n && (is_space((*s)[*n - 1]) || (*s)[*n - 1] == '\r'))
-		(*n)--;
-}
 
 static size_t
 add_piece(struct parse *ps, const char *s, size_t n)
@@ -275,41 +265,7 @@ add_piece(struct parse *ps, const char *s, size_t n)
 
 static void open_section(struct parse *ps, const char *inner, size_t n);
 
-/* A property line's comment starts at a '#' or ';' after a space or tab. */
-size_t
-tfa__ini_property_comment(const char *s, size_t n)
-{
-	const char *p = s, *end = s + n, *h, *c;
 
-	while (p < end) {
-		/* memchr is fast over the long tokens most values are. */
-		h = memchr(p, '#', (size_t)(end - p));
-		c = memchr(p, ';', (size_t)(h ? h - p : end - p));
-		if (c)
-			h = c;
-		if (!h)
-			break;
-		if (h > s && is_space(h[-1]))
-			return (size_t)(h - s);
-		p = h + 1;
-	}
-	return n;
-}
-
-/* go-v2 splitProperty: '=' unless a ':' comes first (or there is no '='). */
-int
-tfa__ini_split_property(const char *s, size_t n, size_t *sep)
-{
-	const char *eq = memchr(s, '=', n), *colon = memchr(s, ':', n);
-
-	if (!eq && !colon)
-		return -1;
-	if (!eq || (colon && colon < eq))
-		*sep = (size_t)(colon - s);
-	else
-		*sep = (size_t)(eq - s);
-	return 0;
-}
 
 /* Write "\1N" at p; returns the end.  N < 2^64 fits in 20 digits. */
 static char *
