@@ -66,3 +66,45 @@ t_done() {
 	echo "1..$t_n"
 	[ "$t_failed" -eq 0 ]
 }
+
+# --- tmux, for suites that drive a terminal -------------------------------
+#   t_tmux_init NAME     # private server: tmux -L tfauth-NAME-$$ ($sock)
+#   t_tmux ARGS...       # a tmux command to it, with no config
+#   t_tmux_screen        # the screen of session $c
+#   t_tmux_wait TEXT [N] # until the screen shows TEXT on N lines, 10 s at most
+#   t_tmux_done          # until the tool in $d has ended (10 s at most);
+#                        # sets rc, out, err from $d/rc, $d/out, $d/err
+t_tmux_init() {
+	unset TMUX TMUX_PANE
+	sock=tfauth-$1-$$
+	# kill-server leaves its socket behind: remove it too.
+	trap 't_tmux kill-server >/dev/null 2>&1; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"; rm -rf "$t_tmp"' EXIT
+}
+
+t_tmux() { tmux -L "$sock" -f /dev/null "$@"; }
+
+t_tmux_screen() { t_tmux capture-pane -p -t "$c" 2>/dev/null; }
+
+t_tmux_wait() {
+	w_end=$(($(date +%s) + 10))
+	while :; do
+		w_n=$(t_tmux_screen | grep -cF -- "$1")
+		[ "$w_n" -ge "${2:-1}" ] && return 0
+		[ "$(date +%s)" -lt "$w_end" ] || return 1
+		sleep 0.1
+	done
+}
+
+t_tmux_done() {
+	w_end=$(($(date +%s) + 10))
+	while ! [ -f "$d/rc" ]; do
+		if [ "$(date +%s)" -ge "$w_end" ]; then
+			rc=timeout out= err=
+			return 1
+		fi
+		sleep 0.1
+	done
+	rc=$(cat "$d/rc")
+	out=$(cat "$d/out")
+	err=$(cat "$d/err")
+}

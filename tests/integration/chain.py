@@ -30,13 +30,13 @@ import re
 import shutil
 import signal
 import stat
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ACCOUNT, TOP, Moto, MotoError, Tap, clean_env  # noqa: E402
+from harness import (ACCOUNT, TOP, Moto, MotoError, Runner, Tap,  # noqa: E402
+                     ToolRun, clean_env, start_session)
 from stsproxy import StsProxy  # noqa: E402
 
 BIN = os.environ.get("TFAUTH_BIN") or os.path.join(TOP, "bin")
@@ -48,8 +48,6 @@ WEB_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZmF1dGgifQ.c2lnbmF0dXJl"
 
 tap = Tap()
 SECRETS = set()
-
-RUNS = []          # every Run, for the final no-secret-on-stderr check
 
 
 def sha(s):
@@ -77,67 +75,16 @@ def kcheck(bug, desc, cond, diag=""):
     return tap.check(desc, cond, diag)
 
 
-class Run:
-    def __init__(self, argv, rc, out, err, elapsed):
-        self.argv, self.rc, self.out, self.err = argv, rc, out, err
-        self.elapsed = elapsed
-
-    def __str__(self):
-        return "%s\nrc=%s elapsed=%.2fs\nstdout: %s\nstderr: %s" % (
-            " ".join(os.path.basename(a) if i == 0 else a
-                     for i, a in enumerate(self.argv)),
-            self.rc, self.elapsed, redact(self.out[:1200]),
-            redact(self.err[:1500]))
+class Run(ToolRun):
+    def redact(self, text):
+        return redact(text)
 
 
-def _kill_group(p):
-    try:
-        os.killpg(p.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def start(argv, env):
-    return subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
-
-
-def finish(p, argv, t0, deadline):
-    try:
-        out, err = p.communicate(timeout=max(0.1, deadline - time.monotonic()))
-        rc = p.returncode
-    except subprocess.TimeoutExpired:
-        _kill_group(p)
-        out, err = p.communicate(timeout=10)
-        rc, err = -1, err + b"\n(killed: timeout)"
-    r = Run(argv, rc, out.decode("utf-8", "replace"),
-            err.decode("utf-8", "replace"), time.monotonic() - t0)
-    RUNS.append(r)
-    return r
-
-
-def run(argv, env, timeout=RUN_TIMEOUT):
-    t0 = time.monotonic()
-    try:
-        p = start(argv, env)
-    except OSError as e:
-        r = Run(argv, -2, "", str(e), 0.0)
-        RUNS.append(r)
-        return r
-    return finish(p, argv, t0, t0 + timeout)
-
-
-def tool(name, *args, env, timeout=RUN_TIMEOUT):
-    return run([os.path.join(BIN, name)] + list(args), env, timeout)
-
-
-def tfenv(*args, env, timeout=RUN_TIMEOUT):
-    return tool("tfauth-env", *args, env=env, timeout=timeout)
-
-
-def refresh(*args, env, timeout=RUN_TIMEOUT):
-    return tool("tfauth-refresh", *args, env=env, timeout=timeout)
+# Every child in a session of its own, bounded (harness.Runner).
+RUNNER = Runner(BIN, RUN_TIMEOUT, Run)
+RUNS = RUNNER.runs  # every Run, for the final no-secret checks
+start, finish, run, tool = start_session, RUNNER.finish, RUNNER.run, RUNNER.tool
+tfenv, refresh = RUNNER.tfenv, RUNNER.refresh
 
 
 def parse_time(s):

@@ -166,6 +166,164 @@ def run_tool(name, args, env, timeout=RUN_TIMEOUT):
                   err.decode("utf-8", "replace"), time.monotonic() - start)
 
 
+class Tmux:
+    """A private tmux server (-L SOCK-PID), no config, bounded commands.
+
+    tm(ARGS...) runs one tmux command: (rc, stdout).  start() opens a
+    session of a fixed size and notes the server's socket file and the
+    pane's pid (in self.pids); kill() ends the server and removes the
+    socket file, which kill-server leaves behind."""
+
+    def __init__(self, prefix, pids=None):
+        self.sock = "%s-%d" % (prefix, os.getpid())
+        self.env = clean_env()
+        for k in ("TMUX", "TMUX_PANE"):
+            self.env.pop(k, None)
+        self.env.setdefault("TERM", "xterm")
+        self.started = False
+        self.socket_path = None
+        self.pids = [] if pids is None else pids
+
+    def __call__(self, *args):
+        try:
+            p = subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null"] +
+                               list(args), env=self.env,
+                               stdin=subprocess.DEVNULL, capture_output=True,
+                               timeout=10)
+            return p.returncode, p.stdout.decode("utf-8", "replace")
+        except (subprocess.TimeoutExpired, OSError) as e:
+            return -1, str(e)
+
+    def start(self, name, width, height, *cmd):
+        """Session NAME of WIDTHxHEIGHT running cmd: (ok, tmux's output)."""
+        rc, text = self("new-session", "-d", "-s", name, "-x", str(width),
+                        "-y", str(height), *cmd)
+        self.started = True
+        ok = rc == 0
+        if ok and not self.socket_path:
+            rc2, path = self("display-message", "-p", "#{socket_path}")
+            if rc2 == 0 and os.path.basename(path.strip()) == self.sock:
+                self.socket_path = path.strip()
+        rc2, pid = self("display-message", "-p", "-t", name, "#{pane_pid}")
+        if rc2 == 0 and pid.strip().isdigit():
+            self.pids.append(int(pid.strip()))
+        return ok, text
+
+    def send(self, name, *keys):
+        self("send-keys", "-t", name, *keys)
+
+    def screen(self, name, *opts):
+        """Session NAME's screen ("" if tmux fails); opts go to capture-pane."""
+        rc, text = self("capture-pane", "-p", *opts, "-t", name)
+        return text if rc == 0 else ""
+
+    def kill(self):
+        """Kill the server, and remove the socket file it leaves."""
+        if self.started:
+            self("kill-server")
+            self.started = False
+        if self.socket_path:
+            try:
+                os.unlink(self.socket_path)
+            except OSError:
+                pass
+            self.socket_path = None
+
+
+def write_env_file(path, env):
+    """env as NAME='value' lines, for sh's `set -a; . FILE`; mode 0600."""
+    import shlex
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        for k, v in sorted(env.items()):
+            if k.isidentifier() and k.isascii():
+                f.write("%s=%s\n" % (k, shlex.quote(v)))
+
+
+class ToolRun:
+    """One run of a command: argv, rc (-1: killed at the timeout, -2: did
+    not start), out and err (text), elapsed.  str() shows it with the
+    outputs cut to OUT_LIMIT and ERR_LIMIT and passed through redact()."""
+
+    OUT_LIMIT = 1200
+    ERR_LIMIT = 1500
+
+    def __init__(self, argv, rc, out, err, elapsed):
+        self.argv, self.rc, self.out, self.err = argv, rc, out, err
+        self.elapsed = elapsed
+
+    def redact(self, text):
+        return text
+
+    def __str__(self):
+        return "%s\nrc=%s elapsed=%.2fs\nstdout: %s\nstderr: %s" % (
+            " ".join(os.path.basename(a) if i == 0 else a
+                     for i, a in enumerate(self.argv)),
+            self.rc, self.elapsed, self.redact(self.out[:self.OUT_LIMIT]),
+            self.redact(self.err[:self.ERR_LIMIT]))
+
+
+def kill_group(p):
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def start_session(argv, env, stderr=subprocess.PIPE):
+    """argv in a session of its own (no controlling terminal), stdin
+    /dev/null, stdout (and by default stderr) piped."""
+    return subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=stderr,
+                            start_new_session=True)
+
+
+class Runner:
+    """Runs commands with start_session and a bounded wait (the process
+    group is killed if it overruns), as run_class objects, each also kept
+    in self.runs.  tool() runs bin_dir/NAME."""
+
+    def __init__(self, bin_dir, timeout, run_class=ToolRun):
+        self.bin, self.timeout, self.run_class = bin_dir, timeout, run_class
+        self.runs = []
+
+    def finish(self, p, argv, t0, deadline):
+        try:
+            out, err = p.communicate(
+                timeout=max(0.1, deadline - time.monotonic()))
+            rc = p.returncode
+        except subprocess.TimeoutExpired:
+            kill_group(p)
+            out, err = p.communicate(timeout=10)
+            rc, err = -1, (err or b"") + b"\n(killed: timeout)"
+        r = self.run_class(argv, rc, (out or b"").decode("utf-8", "replace"),
+                           (err or b"").decode("utf-8", "replace"),
+                           time.monotonic() - t0)
+        self.runs.append(r)
+        return r
+
+    def run(self, argv, env, timeout=None):
+        timeout = self.timeout if timeout is None else timeout
+        t0 = time.monotonic()
+        try:
+            p = start_session(argv, env)
+        except OSError as e:
+            r = self.run_class(argv, -2, "", str(e), 0.0)
+            self.runs.append(r)
+            return r
+        return self.finish(p, argv, t0, t0 + timeout)
+
+    def tool(self, name, *args, env, timeout=None):
+        return self.run([os.path.join(self.bin, name)] + list(args), env,
+                        timeout)
+
+    def tfenv(self, *args, env, timeout=None):
+        return self.tool("tfauth-env", *args, env=env, timeout=timeout)
+
+    def refresh(self, *args, env, timeout=None):
+        return self.tool("tfauth-refresh", *args, env=env, timeout=timeout)
+
+
 def read_env_file(path):
     """NAME=value lines (as sts-call -w writes them) -> dict."""
     out = {}

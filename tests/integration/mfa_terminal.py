@@ -34,7 +34,6 @@ import atexit
 import hashlib
 import json
 import os
-import shlex
 import shutil
 import signal
 import stat
@@ -44,7 +43,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ACCOUNT, TOP, Moto, MotoError, Tap, clean_env  # noqa: E402
+from harness import ACCOUNT, TOP, Moto, MotoError, Tap, Tmux, clean_env, write_env_file  # noqa: E402
 from stsproxy import StsProxy  # noqa: E402
 
 BIN = os.environ.get("TFAUTH_BIN") or os.path.join(TOP, "bin")
@@ -74,41 +73,6 @@ def check(desc, cond, diag=""):
 
 # -- tmux ---------------------------------------------------------------
 
-class Tmux:
-    """A private tmux server (-L), no config, bounded commands."""
-
-    def __init__(self):
-        self.sock = "tfauth-mfa-%d" % os.getpid()
-        self.env = clean_env()
-        for k in ("TMUX", "TMUX_PANE"):
-            self.env.pop(k, None)
-        self.env.setdefault("TERM", "xterm")
-        self.started = False
-        self.socket_path = None
-
-    def __call__(self, *args):
-        try:
-            p = subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null"] +
-                               list(args), env=self.env,
-                               stdin=subprocess.DEVNULL, capture_output=True,
-                               timeout=10)
-            return p.returncode, p.stdout.decode("utf-8", "replace")
-        except (subprocess.TimeoutExpired, OSError) as e:
-            return -1, str(e)
-
-    def kill(self):
-        """Kill the server, and remove the socket file it leaves."""
-        if self.started:
-            self("kill-server")
-            self.started = False
-        if self.socket_path:
-            try:
-                os.unlink(self.socket_path)
-            except OSError:
-                pass
-            self.socket_path = None
-
-
 WRAPPER = r"""#!/bin/sh
 # run.sh DIR TOOL ARGS...: TOOL ARGS with only the environment of DIR/env
 # (and the pane's TERM); the tool's pid goes to DIR/pid, its exit status
@@ -134,30 +98,16 @@ class Case:
         self.tm, self.name = tm, name
         self.dir = os.path.join(root, name)
         os.makedirs(self.dir, mode=0o700)
-        fd = os.open(os.path.join(self.dir, "env"),
-                     os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            for k, v in sorted(env.items()):
-                if k.isidentifier() and k.isascii():
-                    f.write("%s=%s\n" % (k, shlex.quote(v)))
+        write_env_file(os.path.join(self.dir, "env"), env)
         self.rc = self.out = self.err = None
-        rc, text = tm("new-session", "-d", "-s", name, "-x", "80", "-y", "24",
-                      "sh", os.path.join(root, "run.sh"), self.dir,
-                      os.path.join(BIN, "tfauth-refresh"), *args)
-        tm.started = True
-        self.ok = rc == 0
+        ok, text = tm.start(name, 80, 24,
+                            "sh", os.path.join(root, "run.sh"), self.dir,
+                            os.path.join(BIN, "tfauth-refresh"), *args)
+        self.ok = ok
         self.why = text
-        if self.ok and not tm.socket_path:
-            rc, text = tm("display-message", "-p", "#{socket_path}")
-            if rc == 0 and os.path.basename(text.strip()) == tm.sock:
-                tm.socket_path = text.strip()
-        rc, text = tm("display-message", "-p", "-t", name, "#{pane_pid}")
-        if rc == 0 and text.strip().isdigit():
-            PIDS.append(int(text.strip()))
 
     def screen(self):
-        rc, text = self.tm("capture-pane", "-p", "-t", self.name)
-        return text if rc == 0 else ""
+        return self.tm.screen(self.name)
 
     def lines(self):
         return self.screen().splitlines()
@@ -176,7 +126,7 @@ class Case:
             time.sleep(0.1)
 
     def keys(self, *keys):
-        self.tm("send-keys", "-t", self.name, *keys)
+        self.tm.send(self.name, *keys)
 
     def finish(self):
         """Until the tool has ended (WAIT s at most); sets rc, out, err."""
@@ -577,7 +527,7 @@ def main():
     t0 = time.monotonic()
     root = tempfile.mkdtemp(prefix="tfauth-mfa-term.")
     os.chmod(root, 0o700)
-    tm = Tmux()
+    tm = Tmux("tfauth-mfa", PIDS)
     atexit.register(tm.kill)
     moto = Moto(no_auth_count=SEED_CALLS)
     proxy = StsProxy(moto)

@@ -52,7 +52,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ACCOUNT, TOP, Moto, MotoError, Tap, clean_env  # noqa: E402
+import harness  # noqa: E402
+from harness import ACCOUNT, TOP, Moto, MotoError, Tap, clean_env, write_env_file  # noqa: E402
 from stsproxy import StsProxy  # noqa: E402
 
 BIN = os.environ.get("TFAUTH_BIN") or os.path.join(TOP, "bin")
@@ -542,74 +543,31 @@ exec sleep 600
 """
 
 
-class Tmux:
-    """A private tmux server (-L), no config, bounded commands."""
+class Tmux(harness.Tmux):
+    """harness.Tmux, with the root folder that holds run.sh."""
 
     def __init__(self, root):
-        self.sock = "tfauth-run-%d" % os.getpid()
-        self.env = clean_env()
-        for k in ("TMUX", "TMUX_PANE"):
-            self.env.pop(k, None)
-        self.env.setdefault("TERM", "xterm")
-        self.started = False
-        self.socket_path = None
+        super().__init__("tfauth-run")
         self.root = root
-        self.pids = []
         with open(os.path.join(root, "run.sh"), "w") as f:
             f.write(WRAPPER)
-
-    def __call__(self, *args):
-        try:
-            p = subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null"] +
-                               list(args), env=self.env,
-                               stdin=subprocess.DEVNULL, capture_output=True,
-                               timeout=10)
-            return p.returncode, p.stdout.decode("utf-8", "replace")
-        except (subprocess.TimeoutExpired, OSError) as e:
-            return -1, str(e)
-
-    def kill(self):
-        if self.started:
-            self("kill-server")
-            self.started = False
-        if self.socket_path:
-            try:
-                os.unlink(self.socket_path)
-            except OSError:
-                pass
-            self.socket_path = None
 
 
 class Pane:
     """One tfauth-run in a tmux session of its own, 100x50."""
 
     def __init__(self, tm, name, env, args):
-        import shlex
         self.tm, self.name = tm, name
         self.dir = os.path.join(tm.root, "tty-" + name)
         os.makedirs(self.dir, mode=0o700)
-        fd = os.open(os.path.join(self.dir, "env"),
-                     os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            for k, v in sorted(env.items()):
-                if k.isidentifier() and k.isascii():
-                    f.write("%s=%s\n" % (k, shlex.quote(v)))
+        write_env_file(os.path.join(self.dir, "env"), env)
         self.rc = None
-        rc, text = tm("new-session", "-d", "-s", name, "-x", "100", "-y", "50",
-                      "sh", os.path.join(tm.root, "run.sh"), self.dir, RUN, *args)
-        tm.started = True
-        self.ok, self.why = rc == 0, text
-        if self.ok and not tm.socket_path:
-            rc, text = tm("display-message", "-p", "#{socket_path}")
-            if rc == 0 and os.path.basename(text.strip()) == tm.sock:
-                tm.socket_path = text.strip()
-        rc, text = tm("display-message", "-p", "-t", name, "#{pane_pid}")
-        if rc == 0 and text.strip().isdigit():
-            tm.pids.append(int(text.strip()))
+        self.ok, self.why = tm.start(name, 100, 50, "sh",
+                                     os.path.join(tm.root, "run.sh"),
+                                     self.dir, RUN, *args)
 
     def screen(self):
-        rc, text = self.tm("capture-pane", "-p", "-S", "-200", "-t", self.name)
-        return text if rc == 0 else ""
+        return self.tm.screen(self.name, "-S", "-200")
 
     def wait(self, text):
         deadline = time.monotonic() + WAIT
@@ -620,7 +578,7 @@ class Pane:
         return True
 
     def keys(self, *keys):
-        self.tm("send-keys", "-t", self.name, *keys)
+        self.tm.send(self.name, *keys)
 
     def finish(self):
         path = os.path.join(self.dir, "rc")

@@ -40,7 +40,6 @@ import re
 import shutil
 import signal
 import stat
-import subprocess
 import sys
 import tempfile
 import threading
@@ -49,7 +48,8 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ACCOUNT, TOP, Moto, MotoError, Tap, clean_env  # noqa: E402
+from harness import (ACCOUNT, TOP, Moto, MotoError, Runner, Tap,  # noqa: E402
+                     ToolRun, clean_env, start_session)
 from ssoemu import MotoRoleSource, SsoEmu  # noqa: E402
 
 BIN = os.environ.get("TFAUTH_BIN") or os.path.join(TOP, "bin")
@@ -66,7 +66,6 @@ TOKEN_FIELDS = ("startUrl", "region", "accessToken", "expiresAt", "clientId",
 
 tap = Tap()
 SECRETS = set()
-RUNS = []
 EMU = None
 SRC = None
 
@@ -124,66 +123,18 @@ def sha1(s):
 
 # ------------------------------------------------------------------ runs
 
-class Run:
-    def __init__(self, argv, rc, out, err, elapsed):
-        self.argv, self.rc, self.out, self.err = argv, rc, out, err
-        self.elapsed = elapsed
+class Run(ToolRun):
+    ERR_LIMIT = 1800
 
-    def __str__(self):
-        return "%s\nrc=%s elapsed=%.2fs\nstdout: %s\nstderr: %s" % (
-            " ".join(os.path.basename(a) if i == 0 else a
-                     for i, a in enumerate(self.argv)),
-            self.rc, self.elapsed, redact(self.out[:1200]), redact(self.err[:1800]))
+    def redact(self, text):
+        return redact(text)
 
 
-def _kill_group(p):
-    try:
-        os.killpg(p.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def start(argv, env, stderr=subprocess.PIPE):
-    return subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=stderr,
-                            start_new_session=True)
-
-
-def finish(p, argv, t0, deadline):
-    try:
-        out, err = p.communicate(timeout=max(0.1, deadline - time.monotonic()))
-        rc = p.returncode
-    except subprocess.TimeoutExpired:
-        _kill_group(p)
-        out, err = p.communicate(timeout=10)
-        rc, err = -1, (err or b"") + b"\n(killed: timeout)"
-    r = Run(argv, rc, (out or b"").decode("utf-8", "replace"),
-            (err or b"").decode("utf-8", "replace"), time.monotonic() - t0)
-    RUNS.append(r)
-    return r
-
-
-def run(argv, env, timeout=RUN_TIMEOUT):
-    t0 = time.monotonic()
-    try:
-        p = start(argv, env)
-    except OSError as e:
-        r = Run(argv, -2, "", str(e), 0.0)
-        RUNS.append(r)
-        return r
-    return finish(p, argv, t0, t0 + timeout)
-
-
-def tool(name, *args, env, timeout=RUN_TIMEOUT):
-    return run([os.path.join(BIN, name)] + list(args), env, timeout)
-
-
-def tfenv(*args, env, timeout=RUN_TIMEOUT):
-    return tool("tfauth-env", *args, env=env, timeout=timeout)
-
-
-def refresh(*args, env, timeout=RUN_TIMEOUT):
-    return tool("tfauth-refresh", *args, env=env, timeout=timeout)
+# Every child in a session of its own, bounded (harness.Runner).
+RUNNER = Runner(BIN, RUN_TIMEOUT, Run)
+RUNS = RUNNER.runs  # every Run, for the final no-secret checks
+start, finish, run, tool = start_session, RUNNER.finish, RUNNER.run, RUNNER.tool
+tfenv, refresh = RUNNER.tfenv, RUNNER.refresh
 
 
 def parse_time(s):

@@ -101,24 +101,19 @@ complete -f -c terraform -a "(__complete_terraform)"
 EOF
 STUB_COMP_LOG=$t_tmp/comp.log
 
-unset TMUX TMUX_PANE
-sock=tfauth-compl-$$
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
-# kill-server leaves its socket behind: remove it too.
-trap 'tm kill-server >/dev/null 2>&1; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"; rm -rf "$t_tmp"' EXIT
+t_tmux_init compl
 # A session that lasts: killing the last one ends the server, and a
 # session started while it ends can fail.
-tm new-session -d -s hold -x 20 -y 5 sleep 600
+t_tmux new-session -d -s hold -x 20 -y 5 sleep 600
 
-pane() { tm capture-pane -p -t "$c" 2>/dev/null; }
 # The screen, as a diagnostic after a failed check.
-screen() { pane | grep -v '^ *$' | sed 's/^/#   screen: /'; }
+screen() { t_tmux_screen | grep -v '^ *$' | sed 's/^/#   screen: /'; }
 
 # wait_for grep-ARGS...: until a line of the screen matches, 10 s at most.
 wait_for() {
 	w_end=$(($(date +%s) + 10))
 	while :; do
-		pane | grep -q "$@" && return 0
+		t_tmux_screen | grep -q "$@" && return 0
 		[ "$(date +%s)" -lt "$w_end" ] || return 1
 		sleep 0.1
 	done
@@ -128,15 +123,15 @@ wait_line() { wait_for -Fx -- "$1"; }
 # wait_text TEXT: TEXT is somewhere on the screen.
 wait_text() { wait_for -F -- "$1"; }
 # The screen is the prompt alone.
-prompt_only() { [ "$(pane | grep -v '^ *$')" = '$' ]; }
+prompt_only() { [ "$(t_tmux_screen | grep -v '^ *$')" = '$' ]; }
 
 # clean: cancel the line, clear the screen and the history; the next case
 # starts on a screen with the prompt alone.  The completion log is emptied.
 clean() {
-	tm send-keys -t "$c" C-c
+	t_tmux send-keys -t "$c" C-c
 	sleep 0.2
-	tm send-keys -t "$c" C-l
-	tm clear-history -t "$c"
+	t_tmux send-keys -t "$c" C-l
+	t_tmux clear-history -t "$c"
 	: >"$STUB_COMP_LOG"
 	w_end=$(($(date +%s) + 10))
 	until prompt_only; do
@@ -150,7 +145,7 @@ clean() {
 start() {
 	c=$1
 	shift
-	tm new-session -d -s "$c" -x 120 -y 30 env -i HOME="$HOME" \
+	t_tmux new-session -d -s "$c" -x 120 -y 30 env -i HOME="$HOME" \
 		PATH="$stubs:$TFAUTH_BIN:/usr/bin:/bin" TERM=screen LANG=C.UTF-8 \
 		STUB_COMP_LOG="$STUB_COMP_LOG" PS1='$ ' INPUTRC=/dev/null "$@"
 }
@@ -160,7 +155,7 @@ start() {
 n_setup=0
 setup() {
 	n_setup=$((n_setup + 1))
-	tm send-keys -t "$c" "$1; printf '%s-%s\\n' setup $n_setup" Enter
+	t_tmux send-keys -t "$c" "$1; printf '%s-%s\\n' setup $n_setup" Enter
 	wait_line "setup-$n_setup" || { screen; echo "# $c: the setup line did not finish"; }
 }
 
@@ -169,7 +164,7 @@ setup() {
 tab() {
 	t_d=$1
 	shift
-	tm send-keys -t "$c" "$@"
+	t_tmux send-keys -t "$c" "$@"
 	if $how "$want"; then t_ok=true; else t_ok=false; fi
 	check "$c: $t_d" $t_ok
 	$t_ok || screen
@@ -210,12 +205,12 @@ common_cases() {
 	how=wait_line want='$ tfauth profile show staging'
 	tab "tfauth profile show st<Tab>: tfauth NAME completes as tfauth-NAME" \
 		"tfauth profile show st" Tab
-	tm send-keys -t "$c" "terraform pl" Tab
+	t_tmux send-keys -t "$c" "terraform pl" Tab
 	check "$c: terraform pl<Tab> completes to plan" wait_line '$ terraform plan'
 	check "$c: ... through terraform's own completion (it was asked)" \
 		grep -q '^terraform pl' "$STUB_COMP_LOG"
 	clean
-	tm send-keys -t "$c" "tfp " $list
+	t_tmux send-keys -t "$c" "tfp " $list
 	check "$c: tfp <Tab> lists every profile" wait_text sandbox
 	check "$c: ... and asks no terraform" test ! -s "$STUB_COMP_LOG"
 	clean
@@ -232,7 +227,7 @@ if wait_for .; then
 else
 	check "bash: the shell starts in tmux" false
 fi
-tm kill-session -t bash >/dev/null 2>&1
+t_tmux kill-session -t bash >/dev/null 2>&1
 
 bc=/usr/share/bash-completion/bash_completion
 if [ -f "$bc" ]; then
@@ -244,7 +239,7 @@ if [ -f "$bc" ]; then
 	else
 		check "bash-completion: the shell starts in tmux" false
 	fi
-	tm kill-session -t bash-completion >/dev/null 2>&1
+	t_tmux kill-session -t bash-completion >/dev/null 2>&1
 else
 	echo "# $bc is not installed (Debian: bash-completion): bash was tested without it only"
 fi
@@ -262,7 +257,7 @@ if command -v zsh >/dev/null 2>&1; then
 	else
 		check "zsh: the shell starts in tmux" false
 	fi
-	tm kill-session -t zsh >/dev/null 2>&1
+	t_tmux kill-session -t zsh >/dev/null 2>&1
 
 	# The init line before compinit: compdef comes at the next prompt.
 	start zsh-late zsh -f -i
@@ -275,7 +270,7 @@ if command -v zsh >/dev/null 2>&1; then
 	else
 		check "zsh-late: the shell starts in tmux" false
 	fi
-	tm kill-session -t zsh-late >/dev/null 2>&1
+	t_tmux kill-session -t zsh-late >/dev/null 2>&1
 else
 	check "zsh is installed (tests/deps.sh installs it)" false
 fi
@@ -291,7 +286,7 @@ if command -v fish >/dev/null 2>&1; then
 	else
 		check "fish: the shell starts in tmux" false
 	fi
-	tm kill-session -t fish >/dev/null 2>&1
+	t_tmux kill-session -t fish >/dev/null 2>&1
 else
 	check "fish is installed (tests/deps.sh installs it)" false
 fi

@@ -23,10 +23,7 @@ if ! command -v tmux >/dev/null 2>&1; then
 	exit
 fi
 
-unset TMUX TMUX_PANE
-sock=tfauth-pick-$$
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
-trap 'tm kill-server >/dev/null 2>&1; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"; rm -rf "$t_tmp"' EXIT
+t_tmux_init pick
 
 cat >"$HOME/.aws/config" <<'EOF'
 [profile prod]
@@ -70,50 +67,22 @@ start() {
 	shift
 	d=$t_tmp/$c
 	mkdir -p "$d"
-	tm new-session -d -s "$c" -x 100 -y 24 env HOME="$HOME" \
+	t_tmux new-session -d -s "$c" -x 100 -y 24 env HOME="$HOME" \
 		sh "$t_tmp/case.sh" "$d" "$@"
-}
-
-pane() { tm capture-pane -p -t "$c" 2>/dev/null; }
-
-# wait_pane TEXT [N]: until the screen shows TEXT on N lines, 10 s at most.
-wait_pane() {
-	w_end=$(($(date +%s) + 10))
-	while :; do
-		w_n=$(pane | grep -cF -- "$1")
-		[ "$w_n" -ge "${2:-1}" ] && return 0
-		[ "$(date +%s)" -lt "$w_end" ] || return 1
-		sleep 0.1
-	done
-}
-
-# wait_done: until the tool has ended (10 s at most); sets rc, out, err.
-wait_done() {
-	w_end=$(($(date +%s) + 10))
-	while ! [ -f "$d/rc" ]; do
-		if [ "$(date +%s)" -ge "$w_end" ]; then
-			rc=timeout out= err=
-			return 1
-		fi
-		sleep 0.1
-	done
-	rc=$(cat "$d/rc")
-	out=$(cat "$d/out")
-	err=$(cat "$d/err")
 }
 
 has_flag() { tr ' ;' '\n\n' <"$d/stty" | grep -qx -- "$1"; }
 out_is() { printf '%s\n' "$1" | cmp -s - "$d/out"; }
-done_case() { tm kill-session -t "$c" >/dev/null 2>&1; }
+done_case() { t_tmux kill-session -t "$c" >/dev/null 2>&1; }
 
 # --- pr<Tab> Enter ------------------------------------------------------
 start tab "$prof" pick
-check "the prompt shows on the terminal" wait_pane "profile:"
-check "few profiles: they are listed above the prompt" wait_pane "  staging"
-tm send-keys -t "$c" pr Tab
-check "pr<Tab> completes to prod" wait_pane "profile: prod"
-tm send-keys -t "$c" Enter
-wait_done
+check "the prompt shows on the terminal" t_tmux_wait "profile:"
+check "few profiles: they are listed above the prompt" t_tmux_wait "  staging"
+t_tmux send-keys -t "$c" pr Tab
+check "pr<Tab> completes to prod" t_tmux_wait "profile: prod"
+t_tmux send-keys -t "$c" Enter
+t_tmux_done
 check "Enter: exit 0" test "$rc" = 0
 check "stdout is exactly the name and a newline" out_is prod
 check "nothing on stderr" test -z "$err"
@@ -124,25 +93,25 @@ done_case
 
 # --- names with @ and : complete whole; no blank after a completion -----
 start word "$prof" pick
-wait_pane "profile:"
-tm send-keys -t "$c" me@ Tab
+t_tmux_wait "profile:"
+t_tmux send-keys -t "$c" me@ Tab
 check "me@<Tab> completes the whole name (no word break at @ or :)" \
-	wait_pane "profile: me@corp:admin"
-tm send-keys -t "$c" X Enter
+	t_tmux_wait "profile: me@corp:admin"
+t_tmux send-keys -t "$c" X Enter
 check "a completion adds no blank (me@corp:adminX is asked about)" \
-	wait_pane "no profile 'me@corp:adminX'"
-tm send-keys -t "$c" C-u me@corp:admin Enter
-wait_done
+	t_tmux_wait "no profile 'me@corp:adminX'"
+t_tmux send-keys -t "$c" C-u me@corp:admin Enter
+t_tmux_done
 check "the name with @ and : on stdout" out_is "me@corp:admin"
 done_case
 
 # --- Ctrl-C -------------------------------------------------------------
 start int "$prof" pick
-wait_pane "profile:"
-tm send-keys -t "$c" de
-wait_pane "profile: de"
-tm send-keys -t "$c" C-c
-wait_done
+t_tmux_wait "profile:"
+t_tmux send-keys -t "$c" de
+t_tmux_wait "profile: de"
+t_tmux send-keys -t "$c" C-c
+t_tmux_done
 check "Ctrl-C: exit 130" test "$rc" = 130
 check "Ctrl-C: stdout is empty" test ! -s "$d/out"
 check "Ctrl-C: \"interrupted\" on stderr" contains "$err" "interrupted"
@@ -152,38 +121,38 @@ done_case
 
 # --- empty input, Ctrl-D --------------------------------------------------
 start empty "$prof" pick
-wait_pane "profile:"
-tm send-keys -t "$c" Enter
-wait_done
+t_tmux_wait "profile:"
+t_tmux send-keys -t "$c" Enter
+t_tmux_done
 check "empty Enter: exit 1" test "$rc" = 1
 check "empty Enter: stdout is empty" test ! -s "$d/out"
 check "empty Enter: says no profile was picked" contains "$err" "no profile picked"
 done_case
 
 start blanks "$prof" pick
-wait_pane "profile:"
-tm send-keys -t "$c" "   " Enter
-wait_done
+t_tmux_wait "profile:"
+t_tmux send-keys -t "$c" "   " Enter
+t_tmux_done
 check "only blanks: exit 1, stdout empty" sh -c '[ "$1" = 1 ] && ! [ -s "$2" ]' sh "$rc" "$d/out"
 done_case
 
 start eof "$prof" pick
-wait_pane "profile:"
-tm send-keys -t "$c" C-d
-wait_done
+t_tmux_wait "profile:"
+t_tmux send-keys -t "$c" C-d
+t_tmux_done
 check "Ctrl-D: exit 1, stdout empty" sh -c '[ "$1" = 1 ] && ! [ -s "$2" ]' sh "$rc" "$d/out"
 check "Ctrl-D: echo on afterwards" has_flag echo
 done_case
 
 # --- an unknown name: did you mean, asked again ---------------------------
 start unknown "$prof" pick
-wait_pane "profile:"
-tm send-keys -t "$c" prid Enter
+t_tmux_wait "profile:"
+t_tmux send-keys -t "$c" prid Enter
 check "an unknown name: \"did you mean 'prod'\" on the terminal" \
-	wait_pane "no profile 'prid'; did you mean 'prod'"
-check "... and the question again" wait_pane "profile:" 2
-tm send-keys -t "$c" "  dev " Enter
-wait_done
+	t_tmux_wait "no profile 'prid'; did you mean 'prod'"
+check "... and the question again" t_tmux_wait "profile:" 2
+t_tmux send-keys -t "$c" "  dev " Enter
+t_tmux_done
 check "the second answer (blanks trimmed): exit 0, dev on stdout" \
 	sh -c '[ "$1" = 0 ] && printf "dev\n" | cmp -s - "$2"' sh "$rc" "$d/out"
 check "the did-you-mean went to the terminal, not stderr" not_contains "$err" "did you mean"
@@ -192,14 +161,14 @@ done_case
 # --- --long: hints above the prompt and with the matches -----------------
 start long "$prof" pick --long
 check "--long: type, region and account beside the names" \
-	wait_pane "staging        assume-role"
-check "--long: prod's region" wait_pane "prod           static       eu-west-1"
-check "--long: staging's account" wait_pane "210987654321"
-tm send-keys -t "$c" Tab Tab
+	t_tmux_wait "staging        assume-role"
+check "--long: prod's region" t_tmux_wait "prod           static       eu-west-1"
+check "--long: staging's account" t_tmux_wait "210987654321"
+t_tmux send-keys -t "$c" Tab Tab
 check "--long: Tab Tab lists the matches with their hints" \
-	wait_pane "dev            none         us-east-2" 2
-tm send-keys -t "$c" sta Tab Enter
-wait_done
+	t_tmux_wait "dev            none         us-east-2" 2
+t_tmux send-keys -t "$c" sta Tab Enter
+t_tmux_done
 check "--long: stdout is only the name" out_is staging
 done_case
 
@@ -213,24 +182,24 @@ i=0
 } >"$t_tmp/many.config"
 start many env AWS_CONFIG_FILE="$t_tmp/many.config" "$prof" pick --long
 check "many profiles: a count and how to complete" \
-	wait_pane "61 names: type the start of a name and press Tab"
+	t_tmux_wait "61 names: type the start of a name and press Tab"
 check "many profiles: no list" sh -c '! tmux -L "$1" -f /dev/null capture-pane -p -t many | grep -q team05' sh "$sock"
 # The first Tab inserts "team"; the next one beeps, the third lists.
-tm send-keys -t "$c" te Tab
-wait_pane "profile: team"
-tm send-keys -t "$c" Tab Tab
-check "many matches: a screenful, then how many more" wait_pane "more: type more of the name"
-tm send-keys -t "$c" 4 Tab 2 Enter
-wait_done
+t_tmux send-keys -t "$c" te Tab
+t_tmux_wait "profile: team"
+t_tmux send-keys -t "$c" Tab Tab
+check "many matches: a screenful, then how many more" t_tmux_wait "more: type more of the name"
+t_tmux send-keys -t "$c" 4 Tab 2 Enter
+t_tmux_done
 check "many profiles: team42" out_is team42
 done_case
 
 # --- a hostile name cannot drive the terminal ------------------------------
 printf '[profile evil\033[7mRED\007x]\nregion = us-east-1\n[profile ok]\n' >"$t_tmp/evil.config"
 start evil env AWS_CONFIG_FILE="$t_tmp/evil.config" "$prof" pick
-check "a name with escape sequences is listed with '?'" wait_pane "evil?[7mRED?x"
-tm send-keys -t "$c" C-c
-wait_done
+check "a name with escape sequences is listed with '?'" t_tmux_wait "evil?[7mRED?x"
+t_tmux send-keys -t "$c" C-c
+t_tmux_done
 done_case
 
 # --- no terminal, usage ------------------------------------------------------

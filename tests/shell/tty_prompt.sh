@@ -23,11 +23,7 @@ if ! command -v tmux >/dev/null 2>&1; then
 	exit
 fi
 
-unset TMUX TMUX_PANE
-sock=tfauth-tty-$$
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
-# kill-server leaves its socket behind: remove it too.
-trap 'tm kill-server >/dev/null 2>&1; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"; rm -rf "$t_tmp"' EXIT
+t_tmux_init tty
 
 serial=arn:aws:iam::123456789012:mfa/alice
 # capture-pane drops trailing blanks: the prompt as the screen shows it.
@@ -58,35 +54,7 @@ start() {
 	shift
 	d=$t_tmp/$c
 	mkdir -p "$d"
-	tm new-session -d -s "$c" -x 80 -y 24 sh "$t_tmp/case.sh" "$d" "$tool" "$@"
-}
-
-pane() { tm capture-pane -p -t "$c" 2>/dev/null; }
-
-# wait_pane TEXT [N]: until the screen shows TEXT (N times), 10 s at most.
-wait_pane() {
-	w_end=$(($(date +%s) + 10))
-	while :; do
-		w_n=$(pane | grep -cF -- "$1")
-		[ "$w_n" -ge "${2:-1}" ] && return 0
-		[ "$(date +%s)" -lt "$w_end" ] || return 1
-		sleep 0.1
-	done
-}
-
-# wait_done: until the tool has ended (10 s at most); sets rc, out, err.
-wait_done() {
-	w_end=$(($(date +%s) + 10))
-	while ! [ -f "$d/rc" ]; do
-		if [ "$(date +%s)" -ge "$w_end" ]; then
-			rc=timeout out= err=
-			return 1
-		fi
-		sleep 0.1
-	done
-	rc=$(cat "$d/rc")
-	out=$(cat "$d/out")
-	err=$(cat "$d/err")
+	t_tmux new-session -d -s "$c" -x 80 -y 24 sh "$t_tmp/case.sh" "$d" "$tool" "$@"
 }
 
 # The terminal's settings after the tool have FLAG (echo, icanon...).
@@ -94,53 +62,53 @@ has_flag() { tr ' ;' '\n\n' <"$d/stty" | grep -qx -- "$1"; }
 
 # Typing after the tool shows on the screen.
 echoes_after() {
-	tm send-keys -t "$c" typed-after
-	wait_pane "after> typed-after"
+	t_tmux send-keys -t "$c" typed-after
+	t_tmux_wait "after> typed-after"
 }
 
-done_case() { tm kill-session -t "$c" >/dev/null 2>&1; }
+done_case() { t_tmux kill-session -t "$c" >/dev/null 2>&1; }
 
 # --- an MFA code -------------------------------------------------------
 start ok mfa "$serial"
-check "mfa: the prompt shows on the terminal" wait_pane "$prompt"
-tm send-keys -t "$c" 123456 Enter
-wait_done
+check "mfa: the prompt shows on the terminal" t_tmux_wait "$prompt"
+t_tmux send-keys -t "$c" 123456 Enter
+t_tmux_done
 check "mfa: 123456 Enter: exit 0" test "$rc" = 0
 check "mfa: stdout is exactly the code" sh -c 'printf "123456\n" | cmp -s - "$1"' sh "$d/out"
 check "mfa: the prompt never went to stdout" not_contains "$out" "Enter MFA"
 check "mfa: nothing on stderr" test -z "$err"
-check "mfa: the digits were echoed as typed" wait_pane "$prompt 123456"
+check "mfa: the digits were echoed as typed" t_tmux_wait "$prompt 123456"
 check "mfa: echo on afterwards" has_flag echo
 check "mfa: canonical mode afterwards" has_flag icanon
 check "mfa: typing shows afterwards" echoes_after
 done_case
 
 start retry mfa "$serial"
-wait_pane "$prompt"
-tm send-keys -t "$c" 12ab Enter
-check "mfa: 12ab is answered \"the code is six digits\"" wait_pane "the code is six digits"
-check "mfa: and asked again" wait_pane "$prompt" 2
-tm send-keys -t "$c" 654321 Enter
-wait_done
+t_tmux_wait "$prompt"
+t_tmux send-keys -t "$c" 12ab Enter
+check "mfa: 12ab is answered \"the code is six digits\"" t_tmux_wait "the code is six digits"
+check "mfa: and asked again" t_tmux_wait "$prompt" 2
+t_tmux send-keys -t "$c" 654321 Enter
+t_tmux_done
 check "mfa: the second try: exit 0" test "$rc" = 0
 check "mfa: the second try's code on stdout" test "$out" = 654321
 done_case
 
 start tries mfa "$serial" 2
-wait_pane "$prompt"
-tm send-keys -t "$c" abc Enter
-wait_pane "$prompt" 2
-tm send-keys -t "$c" 1234567 Enter
-wait_done
+t_tmux_wait "$prompt"
+t_tmux send-keys -t "$c" abc Enter
+t_tmux_wait "$prompt" 2
+t_tmux send-keys -t "$c" 1234567 Enter
+t_tmux_done
 check "mfa: two wrong tries of two: exit 1" test "$rc" = 1
 check "mfa: the error counts the tries" contains "$err" "no valid MFA code after 2 tries"
 check "mfa: nothing on stdout" test -z "$out"
 done_case
 
 start eof mfa "$serial"
-wait_pane "$prompt"
-tm send-keys -t "$c" C-d
-wait_done
+t_tmux_wait "$prompt"
+t_tmux send-keys -t "$c" C-d
+t_tmux_done
 check "mfa: Ctrl-D: exit 3" test "$rc" = 3
 check "mfa: Ctrl-D: \"no MFA code entered\"" contains "$err" "no MFA code entered"
 check "mfa: Ctrl-D: echo on afterwards" has_flag echo
@@ -148,11 +116,11 @@ check "mfa: Ctrl-D: typing shows afterwards" echoes_after
 done_case
 
 start int mfa "$serial"
-wait_pane "$prompt"
-tm send-keys -t "$c" 12
-wait_pane "$prompt 12"
-tm send-keys -t "$c" C-c
-wait_done
+t_tmux_wait "$prompt"
+t_tmux send-keys -t "$c" 12
+t_tmux_wait "$prompt 12"
+t_tmux send-keys -t "$c" C-c
+t_tmux_done
 check "mfa: Ctrl-C: exit 130" test "$rc" = 130
 check "mfa: Ctrl-C: \"interrupted\"" contains "$err" "interrupted"
 check "mfa: Ctrl-C: echo on afterwards" has_flag echo
@@ -163,46 +131,46 @@ done_case
 # A serial from a hostile config cannot drive the terminal.
 start hostile mfa "$(printf 'arn\033[31mRED\033]2;pwned\007x')"
 check "mfa: control characters of the serial show as '?'" \
-	wait_pane "Enter MFA code for arn?[31mRED?]2;pwned?x:"
+	t_tmux_wait "Enter MFA code for arn?[31mRED?]2;pwned?x:"
 check "mfa: the serial did not set the pane's title" \
-	not_contains "$(tm display-message -p -t "$c" '#{pane_title}')" pwned
-tm send-keys -t "$c" C-d
-wait_done
+	not_contains "$(t_tmux display-message -p -t "$c" '#{pane_title}')" pwned
+t_tmux send-keys -t "$c" C-d
+t_tmux_done
 done_case
 
 # --- a secret line -----------------------------------------------------
 secret=s3cr3t-Value/xyz
 want=$(printf %s "$secret" | sha256sum | cut -d' ' -f1)
 start secret secret "Secret access key: "
-check "secret: the prompt shows on the terminal" wait_pane "Secret access key:"
-tm send-keys -t "$c" "$secret"
+check "secret: the prompt shows on the terminal" t_tmux_wait "Secret access key:"
+t_tmux send-keys -t "$c" "$secret"
 sleep 0.3
-check "secret: typed characters do not show" not_contains "$(pane)" s3cr3t
-tm send-keys -t "$c" Enter
-wait_done
+check "secret: typed characters do not show" not_contains "$(t_tmux_screen)" s3cr3t
+t_tmux send-keys -t "$c" Enter
+t_tmux_done
 check "secret: exit 0" test "$rc" = 0
 check "secret: sha256 and length of exactly what was typed" test "$out" = "$want 16"
-check "secret: not shown after Enter either" not_contains "$(pane)" s3cr3t
+check "secret: not shown after Enter either" not_contains "$(t_tmux_screen)" s3cr3t
 check "secret: the prompt never went to stdout" not_contains "$out" Secret
 check "secret: echo on afterwards" has_flag echo
 check "secret: typing shows afterwards" echoes_after
 done_case
 
 start secret-int secret "Secret access key: "
-wait_pane "Secret access key:"
-tm send-keys -t "$c" abc C-c
-wait_done
+t_tmux_wait "Secret access key:"
+t_tmux send-keys -t "$c" abc C-c
+t_tmux_done
 check "secret: Ctrl-C: exit 130" test "$rc" = 130
 check "secret: Ctrl-C: \"interrupted\"" contains "$err" "interrupted"
 check "secret: Ctrl-C: echo on afterwards" has_flag echo
 check "secret: Ctrl-C: typing shows afterwards" echoes_after
-check "secret: Ctrl-C: what was typed never showed" not_contains "$(pane)" abc
+check "secret: Ctrl-C: what was typed never showed" not_contains "$(t_tmux_screen)" abc
 done_case
 
 start secret-eof secret "Secret access key: "
-wait_pane "Secret access key:"
-tm send-keys -t "$c" C-d
-wait_done
+t_tmux_wait "Secret access key:"
+t_tmux send-keys -t "$c" C-d
+t_tmux_done
 check "secret: Ctrl-D: exit 3" test "$rc" = 3
 check "secret: Ctrl-D: echo on afterwards" has_flag echo
 done_case
@@ -214,56 +182,56 @@ done_case
 # when a job stops), and the MFA prompt is drawn again with what was typed.
 # jobs_start NAME MODE ARG: bash in session NAME runs `tty-prompt MODE ARG`.
 # T, D, M and A reach bash through its environment: the command line stays
-# short, and the prompt's text is not on it for wait_pane to see.
+# short, and the prompt's text is not on it for t_tmux_wait to see.
 jobs_start() {
 	c=$1 d=$t_tmp/$1
 	mkdir -p "$d"
-	tm new-session -d -s "$c" -x 80 -y 24 env PS1='$ ' INPUTRC=/dev/null \
+	t_tmux new-session -d -s "$c" -x 80 -y 24 env PS1='$ ' INPUTRC=/dev/null \
 		T="$tool" D="$d" M="$2" A="$3" bash --norc --noprofile -i
-	wait_pane '$'
+	t_tmux_wait '$'
 	# One job: bash alone would run the echo as soon as the tool stops.
-	tm send-keys -t "$c" "sh -c '\"\$T\" \"\$M\" \"\$A\" >\"\$D/out\" 2>\"\$D/err\"; echo \$? >\"\$D/rc\"'" Enter
+	t_tmux send-keys -t "$c" "sh -c '\"\$T\" \"\$M\" \"\$A\" >\"\$D/out\" 2>\"\$D/err\"; echo \$? >\"\$D/rc\"'" Enter
 }
 
 # jobs_stop: Ctrl-Z, then `stty -a` from bash while the tool is stopped.
 jobs_stop() {
-	tm send-keys -t "$c" C-z
-	check "$c: Ctrl-Z stops the tool" wait_pane Stopped
-	tm send-keys -t "$c" 'stty -a >"$D/stty"' Enter
+	t_tmux send-keys -t "$c" C-z
+	check "$c: Ctrl-Z stops the tool" t_tmux_wait Stopped
+	t_tmux send-keys -t "$c" 'stty -a >"$D/stty"' Enter
 	w_end=$(($(date +%s) + 10))
 	while ! [ -s "$d/stty" ] && [ "$(date +%s)" -lt "$w_end" ]; do
 		sleep 0.1
 	done
 	check "$c: echo is on while the tool is stopped" has_flag echo
-	tm send-keys -t "$c" fg Enter
+	t_tmux send-keys -t "$c" fg Enter
 }
 
 if command -v bash >/dev/null 2>&1; then
 	jobs_start jobs-secret secret "Jobs key: "
-	check "jobs-secret: the prompt shows under bash" wait_pane 'Jobs key:'
-	tm send-keys -t "$c" before
+	check "jobs-secret: the prompt shows under bash" t_tmux_wait 'Jobs key:'
+	t_tmux send-keys -t "$c" before
 	jobs_stop
-	check "jobs-secret: after fg the prompt asks again" wait_pane 'Jobs key:' 2
-	tm send-keys -t "$c" after-stop
+	check "jobs-secret: after fg the prompt asks again" t_tmux_wait 'Jobs key:' 2
+	t_tmux send-keys -t "$c" after-stop
 	sleep 0.3
-	check "jobs-secret: after fg typing is not echoed" not_contains "$(pane)" after-stop
-	tm send-keys -t "$c" Enter
-	wait_done
+	check "jobs-secret: after fg typing is not echoed" not_contains "$(t_tmux_screen)" after-stop
+	t_tmux send-keys -t "$c" Enter
+	t_tmux_done
 	want=$(printf %s after-stop | sha256sum | cut -d' ' -f1)
 	check "jobs-secret: after fg: exit 0" test "$rc" = 0
 	check "jobs-secret: only the line typed after fg counts" test "$out" = "$want 10"
-	check "jobs-secret: nothing typed showed" not_contains "$(pane)" before
+	check "jobs-secret: nothing typed showed" not_contains "$(t_tmux_screen)" before
 	done_case
 
 	jobs_start jobs-mfa mfa arn:aws:iam::123456789012:mfa/jobs
-	check "jobs-mfa: the prompt shows under bash" wait_pane 'mfa/jobs:'
-	tm send-keys -t "$c" 12
-	wait_pane 'mfa/jobs: 12'
+	check "jobs-mfa: the prompt shows under bash" t_tmux_wait 'mfa/jobs:'
+	t_tmux send-keys -t "$c" 12
+	t_tmux_wait 'mfa/jobs: 12'
 	jobs_stop
 	check "jobs-mfa: after fg the prompt and the digits are drawn again" \
-		wait_pane 'mfa/jobs: 12' 2
-	tm send-keys -t "$c" 3456 Enter
-	wait_done
+		t_tmux_wait 'mfa/jobs: 12' 2
+	t_tmux send-keys -t "$c" 3456 Enter
+	t_tmux_done
 	check "jobs-mfa: after fg: exit 0" test "$rc" = 0
 	check "jobs-mfa: the digits before and after Ctrl-Z make the code" test "$out" = 123456
 	done_case
@@ -272,8 +240,8 @@ if command -v bash >/dev/null 2>&1; then
 	# tool is still restoring it; that must not stop the tool on SIGTTOU.
 	for mode in mfa secret; do
 		jobs_start jobs-int-$mode $mode "Jobs $mode: "
-		wait_pane "Jobs $mode:"
-		tm send-keys -t "$c" 12 C-c
+		t_tmux_wait "Jobs $mode:"
+		t_tmux send-keys -t "$c" 12 C-c
 		w_end=$(($(date +%s) + 10))
 		while ! grep -q interrupted "$d/err" 2>/dev/null &&
 			[ "$(date +%s)" -lt "$w_end" ]; do
@@ -281,7 +249,7 @@ if command -v bash >/dev/null 2>&1; then
 		done
 		check "$c: Ctrl-C with the shell back first: the tool ends" \
 			grep -q interrupted "$d/err"
-		tm send-keys -t "$c" 'stty -a >"$D/stty"' Enter
+		t_tmux send-keys -t "$c" 'stty -a >"$D/stty"' Enter
 		w_end=$(($(date +%s) + 10))
 		while ! [ -s "$d/stty" ] && [ "$(date +%s)" -lt "$w_end" ]; do
 			sleep 0.1
