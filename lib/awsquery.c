@@ -507,48 +507,6 @@ out:
 
 /* ------------------------------------------------------------ the reply */
 
-/*
- * Copy text fit for a terminal: line breaks and tabs become spaces, other
- * control characters (C0, DEL, and C1 as UTF-8) '?'.  AWS text is short;
- * a longer one is cut.
- */
-static void
-copy_clean(char *out, size_t size, const char *s)
-{
-	size_t i = 0, o = 0;
-
-	if (!size)
-		return;
-	while (s && s[i] && o + 1 < size) {
-		unsigned char ch = (unsigned char)s[i];
-		size_t len;
-		if (ch == '\n' || ch == '\r' || ch == '\t') {
-			out[o++] = ' ';
-		} else if (ch < 0x20 || ch == 0x7f) {
-			out[o++] = '?';
-		} else if (ch == 0xc2 && (unsigned char)s[i + 1] >= 0x80 &&
-			   (unsigned char)s[i + 1] <= 0x9f) {
-			out[o++] = '?'; /* C1 controls */
-			i++;
-		} else if (ch >= 0x80) {
-			/* Only whole, valid UTF-8 goes into a message. */
-			len = tfa_utf8_seq_len(s + i, strnlen(s + i, 4));
-			if (!len) {
-				out[o++] = '?';
-			} else if (o + len < size) {
-				memcpy(out + o, s + i, len);
-				o += len;
-				i += len - 1;
-			} else {
-				break;
-			}
-		} else {
-			out[o++] = (char)ch;
-		}
-		i++;
-	}
-	out[o] = '\0';
-}
 
 static int
 status_ok(long status)
@@ -576,7 +534,7 @@ not_xml(struct tfa_err *err, const struct tfa_awsquery_call *call,
 {
 	char what_clean[96];
 
-	copy_clean(what_clean, sizeof(what_clean), what);
+	tfa_clean_text(what_clean, sizeof(what_clean), what);
 	tfa_err_set(err, status_ok(resp->status) ? TFA_EINVAL : TFA_EAWS,
 		    "%s %s: %s answered with something that is not XML (%s); "
 		    "is a proxy in the way?", call->service, call->action,
@@ -769,8 +727,8 @@ aws_error(struct tfa_err *err, const struct tfa_awsquery_call *call,
 		n = (size_t)snprintf(path, sizeof(path), "%s/RequestID", root);
 		rid = n < sizeof(path) ? tfa_awsquery_get(doc, path) : NULL;
 	}
-	copy_clean(code_c, sizeof(code_c), code);
-	copy_clean(msg_c, sizeof(msg_c), msg ? msg : "");
+	tfa_clean_text(code_c, sizeof(code_c), code);
+	tfa_clean_text(msg_c, sizeof(msg_c), msg ? msg : "");
 	n = strlen(msg_c);
 	if (n && msg_c[n - 1] == '.')
 		msg_c[n - 1] = '\0'; /* git style; AWS is inconsistent anyway */
@@ -783,7 +741,7 @@ aws_error(struct tfa_err *err, const struct tfa_awsquery_call *call,
 	memcpy(err->aws_code, code_c, sizeof(err->aws_code));
 	err->aws_code[sizeof(err->aws_code) - 1] = '\0';
 	if (rid && *rid) {
-		copy_clean(rid_c, sizeof(rid_c), rid);
+		tfa_clean_text(rid_c, sizeof(rid_c), rid);
 		memcpy(err->request_id, rid_c, sizeof(err->request_id));
 	}
 	code_hint(err, call, code_c, msg_c);
@@ -838,7 +796,7 @@ tfa_awsquery_call(struct tfa_awsquery_reply *out, struct tfa_ctx *ctx,
 	status = resp.status;
 	r.http_status = status;
 	if ((v = tfa_http_response_header(&resp, "x-amzn-requestid")))
-		copy_clean(rid, sizeof(rid), v);
+		tfa_clean_text(rid, sizeof(rid), v);
 	if ((v = tfa_http_response_header(&resp, "date")) &&
 	    tfa_awsquery_parse_date(&r.server_time, v) < 0)
 		r.server_time = 0;
@@ -888,13 +846,13 @@ tfa_awsquery_call(struct tfa_awsquery_reply *out, struct tfa_ctx *ctx,
 	if (!rid[0] && (n = snprintf(want, sizeof(want), "%sResponse/"
 				     "ResponseMetadata/RequestId", call->action)) > 0 &&
 	    (size_t)n < sizeof(want) && (v = tfa_awsquery_get(&r.doc, want)))
-		copy_clean(rid, sizeof(rid), v);
+		tfa_clean_text(rid, sizeof(rid), v);
 	memcpy(r.request_id, rid, sizeof(rid));
 	n = snprintf(want, sizeof(want), "%sResponse", call->action);
 	if (n < 0 || (size_t)n >= sizeof(want) ||
 	    strcmp(tfa_awsquery_root(&r.doc), want) != 0) {
 		char root[80];
-		copy_clean(root, sizeof(root), tfa_awsquery_root(&r.doc));
+		tfa_clean_text(root, sizeof(root), tfa_awsquery_root(&r.doc));
 		rc = tfa_awsquery_bad_reply(err, call, &r, "the reply's root is "
 					    "'%s', not '%s'", root, want);
 		goto out;

@@ -310,3 +310,44 @@ tfa_utf8_seq_len(const char *str, size_t n)
 		return 0;
 	return len;
 }
+
+/*
+ * See buf.h.
+ */
+void
+tfa_clean_text(char *out, size_t size, const char *s)
+{
+	size_t i = 0, o = 0;
+
+	if (!size)
+		return;
+	while (s && s[i] && o + 1 < size) {
+		unsigned char ch = (unsigned char)s[i];
+		size_t len;
+		if (ch == '\n' || ch == '\r' || ch == '\t') {
+			out[o++] = ' ';
+		} else if (ch < 0x20 || ch == 0x7f) {
+			out[o++] = '?';
+		} else if (ch == 0xc2 && (unsigned char)s[i + 1] >= 0x80 &&
+			   (unsigned char)s[i + 1] <= 0x9f) {
+			out[o++] = '?'; /* C1 controls */
+			i++;
+		} else if (ch >= 0x80) {
+			/* Only whole, valid UTF-8 goes into a message. */
+			len = tfa_utf8_seq_len(s + i, strnlen(s + i, 4));
+			if (!len) {
+				out[o++] = '?';
+			} else if (o + len < size) {
+				memcpy(out + o, s + i, len);
+				o += len;
+				i += len - 1;
+			} else {
+				break;
+			}
+		} else {
+			out[o++] = (char)ch;
+		}
+		i++;
+	}
+	out[o] = '\0';
+}

@@ -71,6 +71,14 @@ char *tfa_span_dup(struct tfa_span s);
  */
 size_t tfa_utf8_seq_len(const char *s, size_t n);
 
+/*
+ * Copy s into out (size bytes with the NUL) fit for a message or a
+ * terminal: line breaks and tabs become spaces; other control characters
+ * (C0, DEL, C1 as UTF-8) and bytes that are not valid UTF-8 become '?';
+ * a longer text is cut, never inside a character.
+ */
+void tfa_clean_text(char *out, size_t size, const char *s);
+
 /* Allocation that cannot fail: aborts with one line when memory runs out. */
 void *tfa_xmalloc(size_t n);
 void *tfa_xcalloc(size_t nmemb, size_t size);

@@ -511,16 +511,16 @@ error_code(char code[64], char desc[256], const struct tfa_http_response *resp,
 	if (h && *h && *h != ':') {
 		copy_small(tmp, sizeof(tmp), h);
 		tmp[strcspn(tmp, ":")] = '\0';
-		tfa__sso_clean(code, 64, tmp);
+		tfa_clean_text(code, 64, tmp);
 	} else if ((s = str_member(body, "error")) || (s = str_member(body, "__type")) ||
 		   (s = str_member(body, "code"))) {
 		if (strchr(s, '#'))
 			s = strrchr(s, '#') + 1;
-		tfa__sso_clean(code, 64, s);
+		tfa_clean_text(code, 64, s);
 	}
 	if ((s = str_member(body, "error_description")) ||
 	    (s = str_member(body, "message")) || (s = str_member(body, "Message")))
-		tfa__sso_clean(desc, 256, s);
+		tfa_clean_text(desc, 256, s);
 }
 
 static enum oauth_kind
@@ -612,7 +612,7 @@ do_call(json_t **out, struct call *c, const struct tfa_http_request *req,
 	}
 	status = resp.status;
 	if ((v = tfa_http_response_header(&resp, "x-amzn-requestid")))
-		tfa__sso_clean(rid, sizeof(rid), v);
+		tfa_clean_text(rid, sizeof(rid), v);
 	if (resp.body.len)
 		root = json_loadb(resp.body.ptr, resp.body.len, 0, &jerr);
 	if (status >= 200 && status <= 299) {
@@ -1336,8 +1336,8 @@ tfa_sso_role_credentials(struct tfa_creds *out, struct tfa_ctx *ctx,
 	}
 	if (rc == TFA_EAWS && (strcmp(err->aws_code, "ForbiddenException") == 0 ||
 			       strcmp(err->aws_code, "ResourceNotFoundException") == 0)) {
-		tfa__sso_clean(acct, sizeof(acct), sc->account_id);
-		tfa__sso_clean(role, sizeof(role), sc->role_name);
+		tfa_clean_text(acct, sizeof(acct), sc->account_id);
+		tfa_clean_text(role, sizeof(role), sc->role_name);
 		tfa_err_hint(err, "check sso_account_id '%s' and sso_role_name '%s' of "
 			     "profile '%s': the SSO user must be assigned that role "
 			     "in that account", acct, role, profile_name(sc));

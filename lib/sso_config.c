@@ -13,46 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * Copy text fit for a message: line breaks and tabs become spaces, other
- * control bytes and invalid UTF-8 '?'; a longer text is cut.
- */
-void
-tfa__sso_clean(char *out, size_t size, const char *s)
-{
-	size_t i = 0, o = 0, len;
-	unsigned char ch;
-
-	if (!size)
-		return;
-	while (s && s[i] && o + 1 < size) {
-		ch = (unsigned char)s[i];
-		if (ch == '\n' || ch == '\r' || ch == '\t') {
-			out[o++] = ' ';
-		} else if (ch < 0x20 || ch == 0x7f) {
-			out[o++] = '?';
-		} else if (ch == 0xc2 && (unsigned char)s[i + 1] >= 0x80 &&
-			   (unsigned char)s[i + 1] <= 0x9f) {
-			out[o++] = '?'; /* C1 controls */
-			i++;
-		} else if (ch >= 0x80) {
-			len = tfa_utf8_seq_len(s + i, strnlen(s + i, 4));
-			if (!len) {
-				out[o++] = '?';
-			} else if (o + len < size) {
-				memcpy(out + o, s + i, len);
-				o += len;
-				i += len - 1;
-			} else {
-				break;
-			}
-		} else {
-			out[o++] = (char)ch;
-		}
-		i++;
-	}
-	out[o] = '\0';
-}
 
 void
 tfa__sso_mark_cut(char *msg, size_t size)
@@ -118,8 +78,8 @@ conflict(struct tfa_err *err, const struct tfa_sso_config *c, const char *key,
 {
 	char a[160], b[160], wa[300], wb[300];
 
-	tfa__sso_clean(a, sizeof(a), mine);
-	tfa__sso_clean(b, sizeof(b), value_of(c->session, key));
+	tfa_clean_text(a, sizeof(a), mine);
+	tfa_clean_text(b, sizeof(b), value_of(c->session, key));
 	tfa__sso_where(wa, sizeof(wa), c->profile, key);
 	tfa__sso_where(wb, sizeof(wb), c->session, key);
 	tfa_err_set(err, TFA_EINVAL, "%s in profile \"%s\" must match %s in sso-session "
@@ -191,7 +151,7 @@ tfa_sso_config(struct tfa_sso_config *out, const struct tfa_config *cfg,
 	if (c.session_name) {
 		c.session = cfg ? tfa_config_sso_session(cfg, c.session_name) : NULL;
 		if (!c.session) {
-			tfa__sso_clean(shown, sizeof(shown), c.session_name);
+			tfa_clean_text(shown, sizeof(shown), c.session_name);
 			tfa__sso_where(w, sizeof(w), profile, "sso_session");
 			rc = tfa_err_set(err, TFA_ENOTFOUND, "failed to find SSO session "
 					 "section, %s", shown);
@@ -222,7 +182,7 @@ tfa_sso_config(struct tfa_sso_config *out, const struct tfa_config *cfg,
 		goto out;
 	}
 	if (!tfa__sso_is_url(c.start_url)) {
-		tfa__sso_clean(shown, sizeof(shown), c.start_url);
+		tfa_clean_text(shown, sizeof(shown), c.start_url);
 		tfa__sso_where(wn, sizeof(wn), c.session ? c.session : profile, "sso_start_url");
 		rc = tfa_err_set(err, TFA_EINVAL, "sso_start_url '%s' is not a URL", shown);
 		tfa_err_hint(err, "write the whole start URL, such as "
@@ -230,7 +190,7 @@ tfa_sso_config(struct tfa_sso_config *out, const struct tfa_config *cfg,
 		goto out;
 	}
 	if (!tfa_endpoint_region_valid(c.region)) {
-		tfa__sso_clean(shown, sizeof(shown), c.region);
+		tfa_clean_text(shown, sizeof(shown), c.region);
 		tfa__sso_where(wn, sizeof(wn), c.session ? c.session : profile, "sso_region");
 		rc = tfa_err_set(err, TFA_EINVAL, "sso_region '%s' is not a region name",
 				 shown);

@@ -10,7 +10,6 @@
 #include "config.h"
 #include "sso.h"
 
-void tfa__sso_clean(char *out, size_t size, const char *s);
 void tfa__sso_mark_cut(char *msg, size_t size);
 const char *tfa__sso_login_name(const struct tfa_sso_config *sc);
 void tfa__sso_where(char *out, size_t size, const struct tfa_section *s, const char *key);
