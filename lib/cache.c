@@ -367,15 +367,6 @@ out:
 	return rc;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 tfa_cache_lock(int *fd, const char *path, int timeout, struct tfa_err *err)
 {
@@ -403,7 +394,7 @@ tfa_cache_lock(int *fd, const char *path, int timeout, struct tfa_err *err)
 	/* Its mode does not matter: it holds nothing. */
 	if ((rc = check_file(&st, lfd, lp.ptr, 0, err)) < 0)
 		goto out;
-	deadline = now_ms() + timeout * 1000LL;
+	deadline = tfa_monotonic_ms() + timeout * 1000LL;
 	while (flock(lfd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno == EINTR)
 			continue;
@@ -411,7 +402,7 @@ tfa_cache_lock(int *fd, const char *path, int timeout, struct tfa_err *err)
 			rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot lock", lp.ptr);
 			goto out;
 		}
-		if (now_ms() >= deadline) {
+		if (tfa_monotonic_ms() >= deadline) {
 			rc = tfa_err_set(err, TFA_EIO,
 					 "another tfauth is refreshing '%s' (waited %d s)",
 					 path, timeout);

@@ -1,5 +1,6 @@
 /* http — see http.h. */
 #include "http.h"
+#include "timeutil.h"
 
 #include <curl/curl.h>
 #include <ctype.h>
@@ -394,15 +395,6 @@ curl_transport_free(struct tfa_transport *base)
 	if (t->global_init)
 		curl_global_cleanup();
 	free(t);
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -868,13 +860,13 @@ curl_send(struct tfa_transport *base, const struct tfa_http_request *req,
 	    (rc = build_headers(req, shown, &headers, err)) < 0)
 		goto out;
 	/* TFAUTH_HTTP_TIMEOUT bounds the whole call, waits included. */
-	deadline = now_ms() + t->timeout_s * 1000;
+	deadline = tfa_monotonic_ms() + t->timeout_s * 1000;
 	for (;;) {
 		response_clear(resp);
 		memset(&a, 0, sizeof(a));
 		a.resp = resp;
 		a.max_body = t->max_body;
-		left = deadline - now_ms();
+		left = deadline - tfa_monotonic_ms();
 		cc = perform(t, req, headers, left > 1 ? left : 1, &a);
 		resp->attempts = ++tries;
 		if (cc == CURLE_OK ? !tfa_http_retryable(resp)
@@ -884,7 +876,7 @@ curl_send(struct tfa_transport *base, const struct tfa_http_request *req,
 			break;
 		delay = backoff_ms(t, tries);
 		/* Leave the next attempt some of the budget, or stop here. */
-		if (now_ms() + delay + 100 >= deadline)
+		if (tfa_monotonic_ms() + delay + 100 >= deadline)
 			break;
 		sleep_ms(delay);
 	}

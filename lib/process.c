@@ -289,15 +289,6 @@ out:
 
 /* ------------------------------------------------------------------ run */
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 sleep_ms(long long ms)
 {
@@ -452,12 +443,12 @@ reap(pid_t pid, int *status)
 static int
 stop_group(pid_t pid, int *status)
 {
-	long long end = now_ms() + TFA_PROCESS_KILL_GRACE_MS, nap = 1;
+	long long end = tfa_monotonic_ms() + TFA_PROCESS_KILL_GRACE_MS, nap = 1;
 	int reaped = 0;
 
 	kill(-pid, SIGTERM);
 	kill(-pid, SIGCONT);
-	while (now_ms() < end) {
+	while (tfa_monotonic_ms() < end) {
 		if (!reaped && child_exited(pid)) {
 			if (reap(pid, status) < 0)
 				return -1;
@@ -525,11 +516,11 @@ collect(struct tfa_buf *b, pid_t pid, int fd, long long deadline, int *sys_errno
 	for (;;) {
 		if (!exited && child_exited(pid)) {
 			exited = 1;
-			left_until = now_ms() + TFA_PROCESS_LEFTOVER_MS;
+			left_until = tfa_monotonic_ms() + TFA_PROCESS_LEFTOVER_MS;
 		}
 		if (eof && exited)
 			return END_OK;
-		now = now_ms();
+		now = tfa_monotonic_ms();
 		if (exited && now >= left_until)
 			return END_OK;
 		if (!exited && now >= deadline)
@@ -675,7 +666,7 @@ tfa_process_run(struct tfa_creds *out, const struct tfa_ctx *ctx,
 		goto out;
 	}
 
-	end = collect(&output, pid, pipefd[0], now_ms() + secs * 1000LL, &sys_errno);
+	end = collect(&output, pid, pipefd[0], tfa_monotonic_ms() + secs * 1000LL, &sys_errno);
 	close(pipefd[0]);
 	pipefd[0] = -1;
 	if (end != END_OK) {

@@ -79,3 +79,12 @@ tfa_time_format(char out[TFA_TIME_LEN], time_t t)
 	    strftime(out, TFA_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(out, TFA_TIME_LEN, "1970-01-01T00:00:00Z");
 }
+
+long long
+tfa_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

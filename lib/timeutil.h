@@ -17,4 +17,8 @@ int tfa_time_parse(time_t *out, const char *s);
 #define TFA_TIME_LEN 21
 void tfa_time_format(char out[TFA_TIME_LEN], time_t t);
 
+/* Milliseconds of the monotonic clock, for timeouts (not the ctx's clock,
+ * which tells the time of day and which tests fake). */
+long long tfa_monotonic_ms(void);
+
 #endif
