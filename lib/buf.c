@@ -255,26 +255,6 @@ tfa_secret_free(char *s)
 	free(s);
 }
 
-struct tfa_span
-tfa_span_of(const char *s)
-{
-	struct tfa_span sp = { s, s ? strlen(s) : 0 };
-	return sp;
-}
-
-int
-tfa_span_eq(struct tfa_span a, const char *s)
-{
-	size_t n = strlen(s);
-	return a.len == n && memcmp(a.ptr, s, n) == 0;
-}
-
-char *
-tfa_span_dup(struct tfa_span s)
-{
-	return tfa_xstrndup(s.ptr, s.len);
-}
-
 size_t
 tfa_utf8_seq_len(const char *str, size_t n)
 {

@@ -59,11 +59,6 @@ void tfa_wipe(void *p, size_t n);
 /* Wipe and free a NUL-terminated secret string. NULL is fine. */
 void tfa_secret_free(char *s);
 
-/* Spans. */
-struct tfa_span tfa_span_of(const char *s);
-int tfa_span_eq(struct tfa_span a, const char *s);
-char *tfa_span_dup(struct tfa_span s);
-
 /*
  * The length of the valid UTF-8 sequence at s (1 to 4), or 0 when the
  * bytes there are not valid UTF-8 (overlong, surrogate, truncated...).
