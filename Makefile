@@ -131,16 +131,16 @@ deps:
 	$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive \
 	  apt-get install -y --no-install-recommends $(DEB_BUILD_DEPS)
 
-install: all
-	install -d $(DESTDIR)$(BINDIR)
-	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
-
 clean:
 	rm -rf build bin
 
 help:
-	@echo 'targets: all check bench deps install clean'
+	@echo 'targets: all check bench deps install uninstall dist demo fuzz clean'
 
-.PHONY: all tests check bench deps install clean help
+.PHONY: all tests check bench deps clean help
+
+# Further targets, one file each: install/uninstall and the shared library
+# (mk/install.mk), dist and demo (mk/dist.mk), fuzz (mk/fuzz.mk).
+include $(sort $(wildcard mk/*.mk))
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(patsubst %.c,$(O)/%.d,$(CMD_SRC) $(UNIT_SRC) $(TOOL_SRC))

@@ -3,7 +3,8 @@
 # `make check` on a fresh machine needs nothing done by hand.
 set -u
 missing=""
-for p in zsh:zsh fish:fish bats:bats tmux:tmux curl:curl strace:strace openssl:openssl setpriv:util-linux; do
+for p in zsh:zsh fish:fish bats:bats tmux:tmux curl:curl strace:strace openssl:openssl setpriv:util-linux \
+	valgrind:valgrind dpkg-buildpackage:dpkg-dev dh:debhelper fakeroot:fakeroot man:man-db; do
 	cmd=${p%%:*} pkg=${p#*:}
 	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
 done
