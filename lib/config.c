@@ -831,21 +831,18 @@ out:
 	return rc;
 }
 
+/* Parse the bytes in cfg->data[is_credentials], read or copied there. */
 static int
-parse_file(struct tfa_config *cfg, const char *path, const char *display,
-	   int is_credentials, struct tfa_err *err)
+parse_data(struct tfa_config *cfg, const char *display, int is_credentials,
+	   struct tfa_err *err)
 {
 	struct tfa_buf *data = &cfg->data[is_credentials];
 	struct parse ps;
-	int missing, rc, line;
+	int rc, line;
 	size_t bad;
 	const char *nul;
 
-	tfa_buf_init_secret(data, TFA_CONFIG_MAX_FILE);
 	memset(&ps, 0, sizeof(ps));
-	if ((rc = read_file(data, path, display, &missing, err)) < 0 || missing)
-		goto out;
-
 	if ((nul = memchr(data->ptr, '\0', data->len))) {
 		rc = tfa_err_set(err, TFA_EINVAL, "%s:%u: a NUL byte; is this a binary file?",
 				 display, line_at(data->ptr, (size_t)(nul - data->ptr)));
@@ -907,6 +904,34 @@ out:
 }
 
 static int
+parse_file(struct tfa_config *cfg, const char *path, const char *display,
+	   int is_credentials, struct tfa_err *err)
+{
+	struct tfa_buf *data = &cfg->data[is_credentials];
+	int missing, rc;
+
+	tfa_buf_init_secret(data, TFA_CONFIG_MAX_FILE);
+	if ((rc = read_file(data, path, display, &missing, err)) < 0 || missing)
+		return rc;
+	return parse_data(cfg, display, is_credentials, err);
+}
+
+/* The same from memory (tfa_config_parse); text NULL: no such file. */
+static int
+parse_text(struct tfa_config *cfg, const char *text, size_t n,
+	   const char *display, int is_credentials, struct tfa_err *err)
+{
+	struct tfa_buf *data = &cfg->data[is_credentials];
+
+	tfa_buf_init_secret(data, TFA_CONFIG_MAX_FILE);
+	if (tfa_buf_add(data, text, n) < 0)
+		return tfa_err_set(err, TFA_ETOOBIG,
+				   "'%s' is too large (the limit is %zu MiB)",
+				   display, TFA_CONFIG_MAX_FILE >> 20);
+	return parse_data(cfg, display, is_credentials, err);
+}
+
+static int
 cmp_section(const void *a, const void *b)
 {
 	const struct tfa_section *x = *(const struct tfa_section *const *)a;
@@ -937,6 +962,34 @@ load(struct tfa_config **out, const char *config_path, const char *config_displa
 			     1, err)) < 0)
 		goto fail;
 
+	for (i = 0; i < cfg->nall; i++)
+		if (cfg->all[i]->pub.kind == TFA_SECTION_PROFILE)
+			cfg->nprofiles++;
+	*out = cfg;
+	return 0;
+fail:
+	tfa_config_free(cfg);
+	return rc;
+}
+
+int
+tfa_config_parse(struct tfa_config **out, const char *config, size_t config_len,
+		 const char *credentials, size_t credentials_len,
+		 struct tfa_err *err)
+{
+	struct tfa_config *cfg = tfa_xcalloc(1, sizeof(*cfg));
+	size_t i;
+	int rc;
+
+	tfa_err_clear(err);
+	cfg->config_path = config ? tfa_xstrdup("config") : NULL;
+	cfg->credentials_path = credentials ? tfa_xstrdup("credentials") : NULL;
+	if (config && (rc = parse_text(cfg, config, config_len, "config", 0, err)) < 0)
+		goto fail;
+	if (credentials &&
+	    (rc = parse_text(cfg, credentials, credentials_len, "credentials", 1,
+			     err)) < 0)
+		goto fail;
 	for (i = 0; i < cfg->nall; i++)
 		if (cfg->all[i]->pub.kind == TFA_SECTION_PROFILE)
 			cfg->nprofiles++;

@@ -74,6 +74,14 @@ int tfa_config_load(struct tfa_config **out, const struct tfa_ctx *ctx,
 /* Load from explicit paths (either may be NULL: no such file). */
 int tfa_config_load_files(struct tfa_config **out, const char *config_path,
 			  const char *credentials_path, struct tfa_err *err);
+/*
+ * Parse from memory (either text may be NULL: no such file), with the
+ * rules of a load; messages name the files "config" and "credentials".
+ * For tests and fuzzing.
+ */
+int tfa_config_parse(struct tfa_config **out, const char *config,
+		     size_t config_len, const char *credentials,
+		     size_t credentials_len, struct tfa_err *err);
 void tfa_config_free(struct tfa_config *cfg);
 
 /* Look-ups; NULL when absent.  Returned pointers live as long as cfg. */

@@ -289,6 +289,32 @@ test_bad(void)
 	tfa_config_free(cfg);
 }
 
+/* tfa_config_parse: the loader's rules on bytes in memory (fuzzing). */
+static void
+test_parse_memory(void)
+{
+	static const char conf[] = "[profile dev]\nregion = eu-west-1\n";
+	static const char cred[] = "[dev]\naws_access_key_id = AKIDEXAMPLE\n";
+	struct tfa_config *cfg = NULL;
+	const struct tfa_section *s;
+	struct tfa_err err;
+
+	ok(tfa_config_parse(&cfg, conf, sizeof(conf) - 1, cred, sizeof(cred) - 1,
+			    &err) == 0, "parse from memory");
+	s = tfa_config_profile(cfg, "dev");
+	is_str(s ? tfa_section_value(s, "region") : NULL, "eu-west-1",
+	       "from memory: the config's value");
+	is_str(s ? tfa_section_value(s, "aws_access_key_id") : NULL, "AKIDEXAMPLE",
+	       "from memory: the credentials' value");
+	is_str(s ? s->file : NULL, "config", "from memory: the file is named 'config'");
+	tfa_config_free(cfg);
+	cfg = NULL;
+	ok(tfa_config_parse(&cfg, "[profile x\n", 11, NULL, 0, &err) < 0 && !cfg,
+	   "from memory: a bad line fails");
+	is_str(err.msg, "config:1: missing ']' at the end of the section header",
+	       "from memory: with file:line");
+}
+
 int
 main(void)
 {
@@ -300,6 +326,7 @@ main(void)
 	test_rules();
 	test_long_values();
 	test_bad();
+	test_parse_memory();
 	unlink(cpath);
 	unlink(kpath);
 	rmdir(dir);
