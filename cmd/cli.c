@@ -101,6 +101,10 @@ cli_sibling_path(char *out, size_t n, const char *name)
 			w = snprintf(out, n, "%s/%s", self, name);
 			if (w > 0 && (size_t)w < n && access(out, X_OK) == 0)
 				return;
+			/* Installed, helpers live in PREFIX/libexec/tfauth. */
+			w = snprintf(out, n, "%s/../libexec/tfauth/%s", self, name);
+			if (w > 0 && (size_t)w < n && access(out, X_OK) == 0)
+				return;
 		}
 	}
 	/* Not beside us: the bare name, for a PATH search. */

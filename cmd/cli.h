@@ -42,8 +42,9 @@ int cli_bad_option(const char *usage, char **argv, int c);
  * failure: -1 with errno set, nothing printed.
  */
 int cli_exec_sibling(const char *name, char **argv);
-/* Where tool NAME is: beside this binary when it is there, else just NAME
- * (for a PATH search).  out should hold PATH_MAX bytes. */
+/* Where tool NAME is: beside this binary when it is there, else in
+ * ../libexec/tfauth/ from it (an installed helper), else just NAME (for a
+ * PATH search).  out should hold PATH_MAX bytes. */
 void cli_sibling_path(char *out, size_t n, const char *name);
 
 #endif
