@@ -1,5 +1,6 @@
 /* cli — see cli.h. */
 #include "cli.h"
+#include "ctx.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -16,6 +17,7 @@ cli_init(const char *argv0)
 {
 	const char *slash;
 
+	tfa_core_dumps_off();
 	if (!argv0 || !*argv0)
 		return;
 	slash = strrchr(argv0, '/');
@@ -117,10 +119,17 @@ cli_exec_sibling(const char *name, char **argv)
 {
 	char path[PATH_MAX];
 
+	int e;
+
 	cli_sibling_path(path, sizeof(path), name);
+	/* The next tool must see the user's limit, not ours (see cli.h). */
+	tfa_core_limit_restore();
 	if (strchr(path, '/'))
 		execv(path, argv);
 	else
 		execvp(name, argv);
+	e = errno;
+	tfa_core_dumps_off();
+	errno = e;
 	return -1;
 }

@@ -17,7 +17,9 @@
 
 extern const char *cli_prog;
 
-/* Set cli_prog from argv[0]; the tools call it first. */
+/* Set cli_prog from argv[0] and turn core dumps off (tfa_core_dumps_off:
+ * a core file would hold the secrets the tool reads); every tool calls it
+ * first, before it reads anything. */
 void cli_init(const char *argv0);
 /* "PROG: MSG" and "hint: HINT" on stderr; returns the exit status for err. */
 int cli_error(const struct tfa_err *err);
@@ -38,8 +40,9 @@ int cli_bad_option(const char *usage, char **argv, int c);
 
 /*
  * Replace this process with tfauth tool NAME (argv[0] should be NAME):
- * found next to this binary first, then on PATH.  Returns only on
- * failure: -1 with errno set, nothing printed.
+ * found next to this binary first, then on PATH.  The tool gets the
+ * user's core limit back, to remember and lower again in its own
+ * cli_init.  Returns only on failure: -1 with errno set, nothing printed.
  */
 int cli_exec_sibling(const char *name, char **argv);
 /* Where tool NAME is: beside this binary when it is there, else in

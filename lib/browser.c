@@ -1,6 +1,7 @@
 /* browser — see browser.h. */
 #include "browser.h"
 #include "buf.h"
+#include "ctx.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -65,6 +66,8 @@ spawn_detached(char **argv, const struct tfa_ctx *ctx)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
+		/* The browser gets the user's core limit, not ours. */
+		tfa_core_limit_restore();
 		execvpe(argv[0], argv, envp);
 		_exit(127);
 	}

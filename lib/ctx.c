@@ -8,6 +8,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static time_t
@@ -205,4 +206,34 @@ time_t
 tfa_ctx_now(const struct tfa_ctx *ctx)
 {
 	return ctx->clock(ctx->clock_data);
+}
+
+/* RLIMIT_CORE as the process had it before tfa_core_dumps_off (see ctx.h). */
+static struct rlimit core_saved;
+static int core_saved_set;
+
+void
+tfa_core_dumps_off(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_CORE, &rl) < 0)
+		return;
+	/* Only the first call sees the user's limit: a later one (after a
+	 * spawn) must not remember our own 1. */
+	if (!core_saved_set) {
+		core_saved = rl;
+		core_saved_set = 1;
+	}
+	rl.rlim_cur = rl.rlim_max == 0 ? 0 : 1;
+	setrlimit(RLIMIT_CORE, &rl);
+}
+
+int
+tfa_core_limit_restore(void)
+{
+	if (!core_saved_set)
+		return 0;
+	setrlimit(RLIMIT_CORE, &core_saved);
+	return 1;
 }

@@ -70,4 +70,31 @@ char *tfa_ctx_expand_path(const struct tfa_ctx *ctx, const char *path);
  */
 char *tfa_ctx_display_path(const struct tfa_ctx *ctx, const char *path);
 
+/*
+ * Core dumps.  A core file of a tfauth process would hold the secrets it
+ * read, so every tool calls tfa_core_dumps_off (through cli_init) before it
+ * reads one: it remembers the process's RLIMIT_CORE and lowers the soft
+ * limit to 1 byte (0 when the hard limit is 0).  Why 1 and not 0: the
+ * kernel writes no core file smaller than a page, so 1 is as good as 0 for
+ * files, and when kernel.core_pattern pipes cores to a program (apport,
+ * systemd-coredump) the kernel ignores RLIMIT_CORE except for the value 1,
+ * which stops the dump (the sanitizers use 1 for the same reason).  The
+ * hard limit is left alone, so the limit can be given back.  Not
+ * prctl(PR_SET_DUMPABLE, 0): that would also forbid ptrace and hide
+ * /proc/PID/environ from the user's own debugging tools.
+ *
+ * tfa_core_limit_restore sets the remembered limit again, for a child that
+ * runs the user's programs (terraform, credential_process, a browser, a
+ * sibling tool that lowers it again itself): call it between fork and exec
+ * (it is async-signal-safe), or around posix_spawn.  It returns 1 when it
+ * changed the limit (then call tfa_core_dumps_off again after a spawn), 0
+ * when tfa_core_dumps_off was never called.
+ *
+ * The limit is process state, and so is what these remember: the one
+ * exception to "no global state" in lib/, because the thing it mirrors is
+ * global.
+ */
+void tfa_core_dumps_off(void);
+int tfa_core_limit_restore(void);
+
 #endif

@@ -1,6 +1,7 @@
 /* process — see process.h. */
 #include "process.h"
 #include "buf.h"
+#include "ctx.h"
 #include "timeutil.h"
 
 #include <errno.h>
@@ -394,6 +395,8 @@ exec_child(char *const *argv, char *const *envp, int rfd, int wfd, int tty_fd)
 	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* The user's program gets the user's core limit, not ours. */
+	tfa_core_limit_restore();
 	execve("/bin/sh", argv, envp);
 	_exit(127);
 }
