@@ -607,7 +607,7 @@ tfa_run_spawn(struct tfa_run_result *out, char *const *argv, char *const *envp,
 	char buf[32768];
 	unsigned char sigs[64];
 	pid_t pid = -1;
-	int rc = 0, st = 0, done = 0, have_fa = 0, have_attr = 0, i;
+	int rc = 0, st = 0, done = 0, have_fa = 0, have_attr = 0, core, i;
 
 	memset(out, 0, sizeof(*out));
 	memset(&s, 0, sizeof(s));
@@ -638,7 +638,12 @@ tfa_run_spawn(struct tfa_run_result *out, char *const *argv, char *const *envp,
 	posix_spawnattr_setsigmask(&attr, &mask);
 	posix_spawnattr_setsigdefault(&attr, &dflt);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	/* The child gets the user's core limit (posix_spawn has no attribute
+	 * for it); ours is lowered again at once (ctx.h). */
+	core = tfa_core_limit_restore();
 	i = posix_spawnp(&pid, argv[0], &fa, &attr, argv, envp);
+	if (core)
+		tfa_core_dumps_off();
 	if (i != 0) {
 		out->spawn_errno = i;
 		if (i == ENOENT || i == ENOTDIR) {
