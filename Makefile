@@ -56,6 +56,9 @@ ALL_LDFLAGS = $(SAN_FLAGS) -pthread -Wl,--as-needed $(LDFLAGS)
 LIB_SRC  := $(wildcard lib/*.c)
 LIB_OBJ  := $(patsubst %.c,$(O)/%.o,$(LIB_SRC))
 LIB_A    := $(O)/libtfauth.a
+# Position-independent, so that the same objects also make libtfauth.so
+# (mk/install.mk); the tools still link libtfauth.a.
+$(LIB_OBJ): ALL_CFLAGS += -fPIC
 CLI_OBJ  := $(O)/cmd/cli.o
 CMD_SRC  := $(filter-out cmd/cli.c,$(wildcard cmd/*.c))
 BINS     := $(patsubst cmd/%.c,$(B)/%,$(CMD_SRC))
