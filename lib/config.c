@@ -14,6 +14,7 @@
 #include "config.h"
 #include "config_priv.h"
 #include "buf.h"
+#include "fs_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -759,7 +760,7 @@ utf8_invalid_at(const unsigned char *s, size_t n)
  */
 static int
 read_file(struct tfa_buf *data, const char *path, const char *display,
-	  int *missing, struct tfa_err *err)
+	  int is_credentials, int *missing, struct tfa_err *err)
 {
 	struct stat st;
 	int fd = -1, rc = 0;
@@ -792,6 +793,15 @@ read_file(struct tfa_buf *data, const char *path, const char *display,
 		rc = tfa_err_set(err, TFA_EINVAL, "'%s' is not a regular file", display);
 		tfa_err_hint(err, "point AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE "
 			     "at a file");
+		goto out;
+	}
+	/* Who else may write it decides who we trust: see config.h. */
+	if (st.st_mode & (is_credentials ? (S_IWGRP | S_IWOTH) : S_IWOTH)) {
+		rc = tfa_err_set(err, TFA_EPERM,
+				 "refusing '%s': other users can write to it (mode %04o)",
+				 display, (unsigned)(st.st_mode & 07777));
+		tfa__fs_hint_path(err, "check that it holds only your keys, then: chmod 600 ",
+				  path, "");
 		goto out;
 	}
 	if ((size_t)st.st_size > TFA_CONFIG_MAX_FILE) {
@@ -911,7 +921,7 @@ parse_file(struct tfa_config *cfg, const char *path, const char *display,
 	int missing, rc;
 
 	tfa_buf_init_secret(data, TFA_CONFIG_MAX_FILE);
-	if ((rc = read_file(data, path, display, &missing, err)) < 0 || missing)
+	if ((rc = read_file(data, path, display, is_credentials, &missing, err)) < 0 || missing)
 		return rc;
 	return parse_data(cfg, display, is_credentials, err);
 }

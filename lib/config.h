@@ -26,6 +26,17 @@
  * than TFA_CONFIG_MAX_FILE, holds a NUL byte or invalid UTF-8, has a line
  * without '=', a '[' without ']', a property before any section, or an
  * indented line with nothing to continue, fails to load with file:line.
+ *
+ * Permissions (TFA_EPERM, with "chmod 600 PATH" as the fix): a credentials
+ * file that other users can write to (group- or world-writable) is
+ * refused: it holds secrets, and whoever can rewrite it chooses whose
+ * account terraform talks to.  The config file is refused only when
+ * world-writable: it may name a credential_process command, so anyone who
+ * can edit it runs code as you; group-writable is left alone because
+ * user-private groups (umask 002) make it common and harmless there.  A
+ * credentials file that others can only read is loaded (tfauth-doctor
+ * warns about it): "aws configure" on some systems leaves it 0644, and the
+ * SDKs read it.
  */
 #ifndef TFA_CONFIG_H
 #define TFA_CONFIG_H
