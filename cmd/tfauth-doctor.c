@@ -29,6 +29,7 @@ static const char help[] =
 	"Check everything that makes Terraform fail with InvalidClientTokenId,\n"
 	"ExpiredToken and friends, and say how to fix what is wrong:\n"
 	"  config            the config and credentials files load\n"
+	"  permissions       a credentials file other users can read\n"
 	"  environment       stale AWS_* keys that shadow the profile\n"
 	"  profile           the profile, where it is defined, its chain\n"
 	"  sources           where each value comes from (like aws configure list)\n"

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 const char *
 tfa_check_status_name(enum tfa_check_status s)
@@ -953,6 +954,30 @@ diagnose_network(struct diag *d)
 	check_identity_and_key(d, rc->status == TFA_CHECK_FAIL ? NULL : rc);
 }
 
+/*
+ * A credentials file others can read: loaded (the SDKs read it, and "aws
+ * configure" leaves it 0644 on some systems), but worth a warning.  One
+ * others can write to never gets here: loading it failed (config.h).
+ */
+static void
+check_file_modes(struct diag *d)
+{
+	const char *path = d->ctx->credentials_path;
+	struct tfa_check *c;
+	struct stat st;
+	char *shown;
+
+	if (!path || !*path || stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    !(st.st_mode & (S_IRGRP | S_IROTH)))
+		return;
+	shown = tfa_ctx_display_path(d->ctx, path);
+	c = add_check(d->r, "permissions", TFA_CHECK_WARN,
+		      "'%s' holds secret keys and other users can read it (mode %04o)",
+		      shown, (unsigned)(st.st_mode & 07777));
+	set_fix(c, "chmod 600 %s", shown);
+	free(shown);
+}
+
 void
 tfa_diagnose(struct tfa_report *out, struct tfa_ctx *ctx, const char *profile,
 	     unsigned flags)
@@ -977,6 +1002,7 @@ tfa_diagnose(struct tfa_report *out, struct tfa_ctx *ctx, const char *profile,
 	add_check(out, "config", TFA_CHECK_OK, "%s and %s load (%zu profiles)",
 		  tfa_config_config_path(d.cfg), tfa_config_credentials_path(d.cfg),
 		  tfa_config_profile_count(d.cfg));
+	check_file_modes(&d);
 	tfa_profile_select(&d.sel, ctx, profile);
 	out->profile = tfa_xstrdup(d.sel.name);
 	out->profile_origin = tfa_profile_origin_name(d.sel.origin);

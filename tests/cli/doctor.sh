@@ -29,6 +29,7 @@ aws_secret_access_key = expiredexpiredexpiredexpiredexpired12345
 aws_session_token = FQoGZXIvYXdzEXAMPLETOKENEXAMPLETOKEN
 x_security_token_expires = 2020-01-01T00:00:00Z
 CRED
+chmod 600 "$HOME/.aws/credentials" # as aws configure leaves it; 0644 is a warning
 secret=wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY1
 
 run tfauth-doctor prod --offline
