@@ -4,7 +4,8 @@
  * error a new login fixes, log in again and run it once more if that is
  * safe.
  *
- *   tfauth-run [--profile P] [--no-retry] [--retry] [--quiet] -- CMD ARGS...
+ *   tfauth-run [--profile P] [--no-retry] [--retry] [--quiet]
+ *              [--serve-credentials] -- CMD ARGS...
  */
 #include "cli.h"
 
@@ -13,6 +14,7 @@
 #include "config.h"
 #include "ctx.h"
 #include "run.h"
+#include "serve.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -25,7 +27,8 @@
 extern char **environ;
 
 static const char usage[] =
-	"usage: tfauth-run [--profile P] [--no-retry] [--retry] [--quiet] -- CMD [ARGS...]\n";
+	"usage: tfauth-run [--profile P] [--no-retry] [--retry] [--quiet]\n"
+	"                  [--serve-credentials] -- CMD [ARGS...]\n";
 
 static const char help[] =
 	"Run CMD (terraform, tofu, terragrunt...) with the profile's credentials:\n"
@@ -57,6 +60,18 @@ static const char help[] =
 	"    not fixed by a login: one line points at tfauth-doctor instead.\n"
 	"  - Ctrl-C reaches CMD; after it nothing is retried.  SIGTERM and SIGHUP\n"
 	"    are passed on to CMD.\n"
+	"  - With --serve-credentials (or TFAUTH_SERVE=1), CMD gets no keys in its\n"
+	"    environment: tfauth-run serves it the profile's credentials on a\n"
+	"    loopback container-credentials endpoint for as long as it runs\n"
+	"    (AWS_CONTAINER_CREDENTIALS_FULL_URI, with a random token in the\n"
+	"    0600 file AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE), and refreshes them\n"
+	"    with tfauth-refresh when they are due, asking on the terminal when a\n"
+	"    code or a sign-in is needed: the AWS SDK in CMD fetches them again\n"
+	"    before they expire, so a long apply does not fail halfway.\n"
+	"    AWS_PROFILE and AWS_DEFAULT_PROFILE are removed too, and CMD reads a\n"
+	"    config file of its own whose only profile, default, has the profile's\n"
+	"    settings without credentials (a provider block that names a profile\n"
+	"    does not find it).\n"
 	"\n"
 	"options:\n"
 	"  -p, --profile P   the profile (default: AWS_PROFILE, AWS_DEFAULT_PROFILE)\n"
@@ -64,6 +79,11 @@ static const char help[] =
 	"  -r, --retry       also rerun commands tfauth-run does not know (it cannot\n"
 	"                    tell whether they change anything)\n"
 	"  -q, --quiet       say nothing but errors and advice\n"
+	"  -s, --serve-credentials\n"
+	"                    serve CMD its credentials on a loopback endpoint that\n"
+	"                    refreshes them (default: TFAUTH_SERVE=1 or 0)\n"
+	"  -S, --no-serve-credentials\n"
+	"                    export them as before, whatever TFAUTH_SERVE says\n"
 	"  -h, --help, -V, --version\n"
 	"\n"
 	"Exit status: CMD's (the rerun's when it was rerun); 130 when interrupted;\n"
@@ -74,6 +94,7 @@ static const char help[] =
 struct opts {
 	const char *profile;
 	int no_retry, retry_unknown, quiet;
+	int serve;          /* -1: as TFAUTH_SERVE says, 0 no, 1 yes */
 };
 
 static void
@@ -181,23 +202,61 @@ say_env_notes(const struct tfa_ctx *ctx, const struct tfa_run_profile *p)
 	tfa_buf_dispose(&notes);
 }
 
-/* Run the command once with the profile's environment. */
+static void
+serve_log(const char *line, void *unused)
+{
+	(void)unused;
+	fprintf(stderr, "%s: %s\n", cli_prog, line);
+}
+
+/*
+ * Run the command once with the profile's environment; with serve, with
+ * the credentials endpoint too (lib/serve), which lives exactly as long
+ * as the command: started before it, stopped (token file removed) once it
+ * has ended, however it ended.
+ */
 static int
 run_cmd(struct tfa_run_result *r, struct tfa_run_tail *tail, char **cmdv,
-	const struct tfa_ctx *ctx, const struct tfa_run_profile *p,
-	const struct tfa_resolved *res)
+	const struct tfa_ctx *ctx, const struct tfa_config *cfg,
+	const struct tfa_run_profile *p, const struct tfa_resolved *res, int serve,
+	int quiet)
 {
+	struct tfa_serve *srv = NULL;
 	struct tfa_ctx child;
 	struct tfa_err err;
 	char **envp;
 	int rc;
 
 	tfa_err_clear(&err);
+	if (serve) {
+		struct tfa_serve_opts so;
+		char path[PATH_MAX];
+
+		cli_sibling_path(path, sizeof(path), "tfauth-refresh");
+		memset(&so, 0, sizeof(so));
+		so.ctx = ctx;
+		so.cfg = cfg;
+		so.profile = p->name;
+		so.region = p->region;
+		so.refresh_path = path;
+		so.quiet = quiet;
+		so.log = serve_log;
+		if (tfa_serve_start(&srv, &so, &err) < 0) {
+			memset(r, 0, sizeof(*r));
+			r->status = cli_error(&err);
+			fprintf(stderr, "%s: the command was not run\n", cli_prog);
+			return -1;
+		}
+		res = NULL;   /* no keys in its environment: it asks the endpoint */
+	}
 	tfa_run_child_env(&child, NULL, ctx, p, res);
+	if (srv)
+		tfa_serve_child_env(&child, srv);
 	envp = tfa_run_envp(&child);
 	fflush(NULL);
 	if ((rc = tfa_run_spawn(r, cmdv, envp, tail, to_stderr, NULL, &err)) < 0)
 		cli_error(&err);
+	tfa_serve_stop(srv);
 	free(envp);
 	tfa_ctx_dispose(&child);
 	return rc;
@@ -215,6 +274,7 @@ struct job {
 	const struct tfa_resolved *have;  /* &res once resolved */
 	struct tfa_buf what;              /* "terraform plan", for messages */
 	char **cmdv;
+	int serving;                      /* serve the credentials to the command */
 };
 
 static void
@@ -308,7 +368,8 @@ after_failure(struct job *j, const struct tfa_run_result *first)
 	if (!j->o.quiet)
 		fprintf(stderr, "%s: running '%s' again\n", cli_prog, j->what.ptr);
 	tfa_run_tail_reset(&j->tail);
-	if (run_cmd(&r, &j->tail, j->cmdv, &j->ctx, &j->p, j->have) < 0 || r.status == 0)
+	if (run_cmd(&r, &j->tail, j->cmdv, &j->ctx, j->cfg, &j->p, j->have,
+		    j->serving && j->have, j->o.quiet) < 0 || r.status == 0)
 		return r.status;
 	tfa_run_scan(&f, j->tail.ptr, j->tail.len);
 	if (tfa_run_decide(&f, &j->cmd, run_flags(j, &r) | TFA_RUN_RETRIED) == TFA_RUN_DOCTOR) {
@@ -327,6 +388,8 @@ main(int argc, char **argv)
 		{ "no-retry", no_argument, NULL, 'n' },
 		{ "retry", no_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "serve-credentials", no_argument, NULL, 's' },
+		{ "no-serve-credentials", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -339,8 +402,9 @@ main(int argc, char **argv)
 
 	cli_init(argv[0]);
 	memset(&j, 0, sizeof(j));
+	j.o.serve = -1;
 	/* '+': options end at CMD, whose own options are its business. */
-	while ((c = getopt_long(argc, argv, "+:p:nrqhV", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:p:nrqsShV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			j.o.profile = optarg;
@@ -353,6 +417,12 @@ main(int argc, char **argv)
 			break;
 		case 'q':
 			j.o.quiet = 1;
+			break;
+		case 's':
+			j.o.serve = 1;
+			break;
+		case 'S':
+			j.o.serve = 0;
 			break;
 		case 'h':
 			printf("%s\n%s", usage, help);
@@ -395,9 +465,22 @@ main(int argc, char **argv)
 	} else if (!j.o.quiet) {
 		say_env_notes(&j.ctx, &j.p);
 	}
+	if (j.o.serve < 0 && tfa_serve_setting(&j.o.serve, &j.ctx, &err) < 0) {
+		status = cli_error(&err);
+		fprintf(stderr, "%s: the command was not run\n", cli_prog);
+		goto out;
+	}
+	if (j.o.serve && j.cmd.needs_credentials) {
+		j.serving = j.p.name != NULL;
+		if (!j.serving && !j.o.quiet)
+			fprintf(stderr, "%s: no profile is in play (keys in the environment, or "
+				"no default profile): running '%s' without the credentials "
+				"endpoint\n", cli_prog, j.what.ptr);
+	}
 	if ((status = prepare(&j)) != 0)
 		goto out;
-	if (run_cmd(&r, &j.tail, j.cmdv, &j.ctx, &j.p, j.have) < 0 || r.status == 0) {
+	if (run_cmd(&r, &j.tail, j.cmdv, &j.ctx, j.cfg, &j.p, j.have, j.serving && j.have,
+		    j.o.quiet) < 0 || r.status == 0) {
 		status = r.status;
 		goto out;
 	}
