@@ -19,7 +19,7 @@ trap 'exit 130' INT TERM
 # Leave no AWS or tfauth setting of the machine's own in a test.
 t_clean_env() {
 	for v in $(env | sed -n 's/^\(AWS_[A-Za-z0-9_]*\)=.*/\1/p; s/^\(TFAUTH_[A-Za-z0-9_]*\)=.*/\1/p'); do
-		case $v in TFAUTH_BIN|TFAUTH_TESTBIN|TFAUTH_TOP|TFAUTH_SANITIZE) ;; *) unset "$v" ;; esac
+		case $v in TFAUTH_BIN|TFAUTH_TESTBIN|TFAUTH_TOP|TFAUTH_SANITIZE|TFAUTH_SECRETS_LOG) ;; *) unset "$v" ;; esac
 	done
 }
 
@@ -51,9 +51,39 @@ check() {
 	else
 		t_failed=$((t_failed + 1))
 		echo "not ok $t_n - $t_desc"
-		echo "#   rc=${rc-} cmd: $*"
-		printf '%s\n' "${out-}" | head -n 20 | sed 's/^/#   out: /'
-		printf '%s\n' "${err-}" | head -n 20 | sed 's/^/#   err: /'
+		echo "#   rc=${rc-} cmd: $*" | t_mask
+		printf '%s\n' "${out-}" | head -n 20 | t_mask | sed 's/^/#   out: /'
+		printf '%s\n' "${err-}" | head -n 20 | t_mask | sed 's/^/#   err: /'
+	fi
+}
+
+# Secrets.  tests/run.sh lists every secret the tests use in the file
+# $TFAUTH_SECRETS_LOG and, after the last suite, fails if any suite's
+# output holds one.  t_secret VALUE... adds secrets a suite makes up at
+# run time; t_mask (a filter) shows each listed secret as ****LAST4, for
+# diagnostics that may quote a tool's output.
+t_secret() {
+	[ -n "${TFAUTH_SECRETS_LOG-}" ] || return 0
+	for t_s in "$@"; do
+		[ ${#t_s} -ge 8 ] && printf '%s\n' "$t_s" >>"$TFAUTH_SECRETS_LOG"
+	done
+	return 0
+}
+
+t_mask() {
+	if [ -n "${TFAUTH_SECRETS_LOG-}" ] && [ -s "$TFAUTH_SECRETS_LOG" ]; then
+		awk -v f="$TFAUTH_SECRETS_LOG" '
+		BEGIN { while ((getline s < f) > 0) if (length(s) >= 8) sec[++n] = s }
+		{
+			for (i = 1; i <= n; i++)
+				while ((j = index($0, sec[i])) > 0)
+					$0 = substr($0, 1, j - 1) "****" \
+					    substr(sec[i], length(sec[i]) - 3) \
+					    substr($0, j + length(sec[i]))
+			print
+		}'
+	else
+		cat
 	fi
 }
 

@@ -59,7 +59,71 @@ os.environ["AWS_CONFIG_FILE"] = os.devnull
 os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
 
 # Variables a test never inherits from the machine.
-_KEEP = ("TFAUTH_BIN", "TFAUTH_TESTBIN", "TFAUTH_TOP", "TFAUTH_SANITIZE")
+_KEEP = ("TFAUTH_BIN", "TFAUTH_TESTBIN", "TFAUTH_TOP", "TFAUTH_SANITIZE",
+         "TFAUTH_SECRETS_LOG")
+
+# -- secrets the tests use
+#
+# tests/run.sh names a file in TFAUTH_SECRETS_LOG and, once every suite has
+# run, looks for each secret listed there in every suite's output: none may
+# appear.  register_secret() adds secrets made at run time (moto's keys and
+# sessions, the SSO emulator's tokens); mask() hides every listed secret in
+# a text that is about to be printed (failure diagnostics).
+
+SECRET_MIN = 8     # shorter values are too common to grep for
+
+# moto 5.x answers GetSessionToken and GetFederationToken with fixed
+# credentials (moto/sts/responses.py): secrets too, once a test has them.
+MOTO_FIXED_SECRETS = (
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
+    "AQoEXAMPLEH4aoAH0gNCAPyJxz4BlCFFxWNE1OPTgk5TthT+FvwqnKwRcOIfrRh3c/LTo6UDdy"
+    "JwOOvEVPvLXCrrrUtdnniCEXAMPLE/IvU1dYUg2RVAJBanLiHb4IgRmpRV3zrkuWJOgQs8IZZa"
+    "Iv2BXIa2R4OlgkBN9bkUDNCJiBeb/AXlzBBko7b15fjrBs2+cTQtpZ3CYWFXG8C5zqx37wnOE4"
+    "9mRl/+OtkIKGO7fAE",
+    "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHG"
+    "BuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1N"
+    "tBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHN"
+    "VXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9"
+    "FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==",
+)
+
+_registered = set()
+
+
+def register_secret(value):
+    """Note value as a secret for tests/run.sh's final check; returns it."""
+    path = os.environ.get("TFAUTH_SECRETS_LOG")
+    if (path and isinstance(value, str) and len(value) >= SECRET_MIN and
+            "\n" not in value and value not in _registered):
+        _registered.add(value)
+        try:
+            with open(path, "a") as f:
+                f.write(value + "\n")
+        except OSError:
+            pass
+    return value
+
+
+def _listed_secrets():
+    path = os.environ.get("TFAUTH_SECRETS_LOG")
+    found = set(_registered)
+    if path:
+        try:
+            with open(path) as f:
+                found.update(line.rstrip("\n") for line in f)
+        except OSError:
+            pass
+    return sorted((x for x in found if len(x) >= SECRET_MIN), key=len,
+                  reverse=True)
+
+
+def mask(text):
+    """text with every listed secret replaced by ****LAST4."""
+    text = str(text)
+    for s in _listed_secrets():
+        if s in text:
+            text = text.replace(s, "****" + s[-4:])
+    return text
 
 
 def clean_env(extra=None):
@@ -92,7 +156,7 @@ class Tap:
         else:
             self.failed += 1
             print("not ok %d - %s" % (self.n, desc))
-            for line in str(diag).splitlines()[:30]:
+            for line in mask(diag).splitlines()[:30]:
                 print("#   " + line)
         sys.stdout.flush()
         return bool(cond)
@@ -103,7 +167,7 @@ class Tap:
         sys.stdout.flush()
 
     def note(self, text):
-        for line in str(text).splitlines():
+        for line in mask(text).splitlines():
             print("# " + line)
         sys.stdout.flush()
 
@@ -253,7 +317,7 @@ class ToolRun:
         self.elapsed = elapsed
 
     def redact(self, text):
-        return text
+        return mask(text)
 
     def __str__(self):
         return "%s\nrc=%s elapsed=%.2fs\nstdout: %s\nstderr: %s" % (
@@ -332,6 +396,8 @@ def read_env_file(path):
             k, sep, v = line.rstrip("\n").partition("=")
             if sep:
                 out[k] = v
+                if k in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+                    register_secret(v)
     return out
 
 
@@ -409,6 +475,8 @@ class Moto:
             if threading_main():
                 signal.signal(signal.SIGTERM, _on_term)
             if self._wait_ready():
+                for secret in MOTO_FIXED_SECRETS:
+                    register_secret(secret)
                 return self
             self.stop(keep_tmp=True)
         raise MotoError("moto's server did not start; its log ends:\n" +
@@ -436,8 +504,35 @@ class Moto:
             return "(no log)"
         return "\n".join(lines[-n:])
 
+    def harvest_secrets(self):
+        """Register every key secret and session moto holds (its
+        /moto-api/data.json lists IAM keys and STS sessions)."""
+        if not os.environ.get("TFAUTH_SECRETS_LOG") or self.proc is None or \
+                self.proc.poll() is not None:
+            return
+        try:
+            with self._http.open(self.url + "/moto-api/data.json",
+                                 timeout=10) as r:
+                data = json.loads(r.read().decode("utf-8", "replace"))
+        except (urllib.error.URLError, OSError, ValueError):
+            return
+
+        def walk(o):
+            if isinstance(o, dict):
+                for k, v in o.items():
+                    if k in ("secret_access_key", "session_token") and \
+                            isinstance(v, str):
+                        register_secret(v)
+                    else:
+                        walk(v)
+            elif isinstance(o, list):
+                for v in o:
+                    walk(v)
+        walk(data)
+
     def stop(self, keep_tmp=False):
         if self.proc is not None:
+            self.harvest_secrets()
             if self.proc.poll() is None:
                 # moto's server (werkzeug, no reloader) is one process.  It
                 # stays in our process group, so that the test runner's
@@ -481,6 +576,7 @@ class Moto:
 
     def reset(self):
         """Empty every backend (users, keys, roles, sessions)."""
+        self.harvest_secrets()
         return self._post("/moto-api/reset", "", "text/plain")
 
     def reset_auth(self, n):
@@ -539,9 +635,9 @@ class Moto:
         if akid is not None:
             env["AWS_ACCESS_KEY_ID"] = akid
         if secret is not None:
-            env["AWS_SECRET_ACCESS_KEY"] = secret
+            env["AWS_SECRET_ACCESS_KEY"] = register_secret(secret)
         if token is not None:
-            env["AWS_SESSION_TOKEN"] = token
+            env["AWS_SESSION_TOKEN"] = register_secret(token)
         env.update(extra)
         return env
 
@@ -565,7 +661,7 @@ class Moto:
     def create_key(iam, user):
         """(access key id, secret) of a new key of user (1 call)."""
         k = iam.create_access_key(UserName=user)["AccessKey"]
-        return k["AccessKeyId"], k["SecretAccessKey"]
+        return k["AccessKeyId"], register_secret(k["SecretAccessKey"])
 
     def create_role(self, iam, name, trusted, may_assume_roles=False):
         """A role trusting the principal ARNs in trusted (1 call, 2 with

@@ -86,7 +86,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ACCOUNT, Moto, MotoError, Tap  # noqa: E402
+from harness import ACCOUNT, Moto, MotoError, Tap, register_secret  # noqa: E402
 
 STOP_TIMEOUT = 5            # seconds stop() waits for the server thread
 MAX_BODY = 1 << 20
@@ -373,7 +373,7 @@ class SsoEmu:
 
     def _new_client(self, name, params=None):
         cid = _tok(16)
-        csec = "eyJ" + _tok(96)
+        csec = register_secret("eyJ" + _tok(96))
         self._clients[cid] = {"secret": csec, "name": name, "params": params or {},
                               "expires": int(time.time()) +
                               self.settings["registration_lifetime"]}
@@ -381,12 +381,12 @@ class SsoEmu:
 
     def _new_token(self, client, lifetime=None):
         life = self.settings["token_lifetime"] if lifetime is None else lifetime
-        access = "aoa" + _tok(120)
+        access = register_secret("aoa" + _tok(120))
         self._access[access] = {"expires": time.time() + life, "client": client,
                                 "valid": True}
         out = {"accessToken": access, "tokenType": "Bearer", "expiresIn": life}
         if self.settings["refresh_tokens"]:
-            refresh = "aor" + _tok(120)
+            refresh = register_secret("aor" + _tok(120))
             self._refresh[refresh] = {"client": client, "valid": True}
             out["refreshToken"] = refresh
         return out
