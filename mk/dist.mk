@@ -1,0 +1,20 @@
+# make dist: tfauth-$(VERSION).tar.gz, the committed tree (git archive
+# HEAD) under a top folder tfauth-$(VERSION)/, from which `make` and
+# `make check` work.  Uncommitted changes are not in it (make dist says
+# so).  make deb: the Debian packages, into build/deb (packaging/deb/).
+DIST_NAME := tfauth-$(VERSION)
+DIST_TAR  := $(DIST_NAME).tar.gz
+
+dist:
+	@git rev-parse --verify -q HEAD >/dev/null || \
+	  { echo 'make dist: needs a git checkout (it packs what git has committed)' >&2; exit 1; }
+	@git diff --quiet HEAD -- || \
+	  echo 'make dist: note: uncommitted changes are not in the tarball' >&2
+	git archive --format=tar --prefix=$(DIST_NAME)/ HEAD | gzip -n9 >$(DIST_TAR).tmp
+	@mv $(DIST_TAR).tmp $(DIST_TAR)
+	@echo "$(DIST_TAR)"
+
+deb:
+	sh packaging/deb/build.sh $(abspath build/deb)
+
+.PHONY: dist deb
