@@ -666,6 +666,22 @@ answer(struct tfa_serve *s, struct conn *c, const struct tfa_serve_request *rq)
 	return rc == 0 && rq->keep_alive;
 }
 
+/*
+ * Before closing on a refused request: read away what has arrived (at
+ * most 64 KiB), so that the close does not send a reset that makes the
+ * client lose the answer.
+ */
+static void
+linger_out(int fd)
+{
+	char junk[4096];
+	int i;
+
+	shutdown(fd, SHUT_WR);
+	for (i = 0; i < 16 && recv(fd, junk, sizeof(junk), MSG_DONTWAIT) > 0; i++)
+		;
+}
+
 /* Read what conn i has sent and answer every whole request in it;
  * whether it stays open. */
 static int
@@ -692,6 +708,7 @@ serve_conn(struct tfa_serve *s, struct conn *c)
 			    big ? "too large" : "malformed", big ? 431 : 400);
 			reply(c->fd, big ? 431 : 400, big ? "RequestTooLarge" : "BadRequest",
 			      big ? "the request is too large" : "the request is malformed", 0);
+			linger_out(c->fd);
 			return 0;
 		}
 		if (!answer(s, c, &rq))
