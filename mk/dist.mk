@@ -1,9 +1,11 @@
-# make dist: tfauth-$(VERSION).tar.gz, the committed tree (git archive
-# HEAD) under a top folder tfauth-$(VERSION)/, from which `make` and
-# `make check` work.  Uncommitted changes are not in it (make dist says
-# so).  make deb: the Debian packages, into build/deb (packaging/deb/).
+# make dist: tfauth-$(VERSION).tar.gz (in DISTDIR, default .), the
+# committed tree (git archive HEAD) under a top folder tfauth-$(VERSION)/,
+# from which `make` and `make check` work.  Uncommitted changes are not in
+# it (make dist says so).  make deb: the Debian packages, into build/deb
+# (packaging/deb/build.sh).
+DISTDIR   ?= .
 DIST_NAME := tfauth-$(VERSION)
-DIST_TAR  := $(DIST_NAME).tar.gz
+DIST_TAR  := $(DISTDIR)/$(DIST_NAME).tar.gz
 
 dist:
 	@git rev-parse --verify -q HEAD >/dev/null || \
