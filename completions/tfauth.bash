@@ -175,7 +175,8 @@ _tfauth_c_run() {
 		if [[ $prev == -p || $prev == --profile ]]; then
 			_tfauth_profiles
 		elif [[ $cur == -* ]]; then
-			_tfauth_reply -- --profile --no-retry --retry --quiet --help --version
+			_tfauth_reply -- --profile --no-retry --retry --quiet --serve-credentials \
+				--no-serve-credentials --help --version
 		fi
 		return 0
 	fi

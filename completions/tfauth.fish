@@ -127,12 +127,14 @@ complete -c tfauth-doctor -s h -l help -d 'show the help'
 complete -c tfauth-doctor -s V -l version -d 'show the version'
 complete -c tfauth-doctor -n 'test (__tfauth_nargs -e --explain) = 0' -a '(__tfauth_profiles)' -d 'AWS profile'
 
-# tfauth-run [--profile P] [--no-retry] [--retry] [--quiet] -- CMD ARGS
+# tfauth-run [--profile P] [--no-retry] [--retry] [--quiet] [--serve-credentials] -- CMD ARGS
 complete -c tfauth-run -f
 complete -c tfauth-run -n 'not contains -- -- (commandline -opc)' -s p -l profile -x -a '(__tfauth_profiles)' -d 'the profile to run with'
 complete -c tfauth-run -n 'not contains -- -- (commandline -opc)' -s n -l no-retry -d 'never refresh and rerun after a failure'
 complete -c tfauth-run -n 'not contains -- -- (commandline -opc)' -s r -l retry -d 'also rerun commands tfauth-run does not know'
 complete -c tfauth-run -n 'not contains -- -- (commandline -opc)' -s q -l quiet -d 'say nothing but errors and advice'
+complete -c tfauth-run -n 'not contains -- -- (commandline -opc)' -s s -l serve-credentials -d 'serve the command refreshing credentials on loopback'
+complete -c tfauth-run -n 'not contains -- -- (commandline -opc)' -s S -l no-serve-credentials -d 'export the credentials, whatever TFAUTH_SERVE says'
 complete -c tfauth-run -n 'not contains -- -- (commandline -opc)' -s h -l help -d 'show the help'
 complete -c tfauth-run -n 'not contains -- -- (commandline -opc)' -s V -l version -d 'show the version'
 complete -c tfauth-run -n 'contains -- -- (commandline -opc)' -a '(__tfauth_like --)'

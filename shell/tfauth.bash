@@ -3,7 +3,9 @@
 #     eval "$(tfauth init bash)"
 #
 # Thin functions only; the logic lives in the tfauth binaries:
-#   terraform, tofu      run through tfauth-run (TFAUTH_DISABLE=1: directly)
+#   terraform, tofu      run through tfauth-run (TFAUTH_DISABLE=1: directly;
+#                        export TFAUTH_SERVE=1: it serves them refreshing
+#                        credentials, see tfauth-run --help)
 #   tfp [PROFILE|-]      switch this shell's profile (tfauth-env); no name:
 #                        the picker on a terminal, else the list; -: back
 #   tfauth_prompt_info   "PROFILE" or "PROFILE 42m" for PS1, with no fork:
