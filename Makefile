@@ -128,6 +128,7 @@ bench: all tests
 	@TFAUTH_BIN=$(abspath $(B)) python3 tests/bench/doctor.py
 	@TFAUTH_BIN=$(abspath $(B)) TFAUTH_TESTBIN=$(abspath $(O)/tests) sh tests/bench/credentials.sh
 	@TFAUTH_BIN=$(abspath $(B)) sh tests/bench/wrapper.sh
+	@TFAUTH_BIN=$(abspath $(B)) python3 tests/bench/serve.py
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
