@@ -75,8 +75,12 @@ tfa_time_format(char out[TFA_TIME_LEN], time_t t)
 {
 	struct tm tm;
 
-	if (!gmtime_r(&t, &tm) ||
-	    strftime(out, TFA_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	/* Not strftime's %Y: glibc writes the year 999 as "999", which no
+	 * RFC 3339 reader (ours included) takes back. */
+	if (!gmtime_r(&t, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900 ||
+	    snprintf(out, TFA_TIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		     tm.tm_min, tm.tm_sec) != TFA_TIME_LEN - 1)
 		snprintf(out, TFA_TIME_LEN, "1970-01-01T00:00:00Z");
 }
 

@@ -13,7 +13,9 @@
  * 0, or -1 when s is not such a time.
  */
 int tfa_time_parse(time_t *out, const char *s);
-/* "2026-01-02T03:04:05Z"; out must hold TFA_TIME_LEN bytes. */
+/* "2026-01-02T03:04:05Z", the year in four digits (0000-9999; a time
+ * outside those years is written as 1970-01-01T00:00:00Z); out must hold
+ * TFA_TIME_LEN bytes.  What it writes, tfa_time_parse reads back. */
 #define TFA_TIME_LEN 21
 void tfa_time_format(char out[TFA_TIME_LEN], time_t t);
 

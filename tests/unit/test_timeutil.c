@@ -136,6 +136,10 @@ test_format(void)
 	round_trip(4107542400LL, "2100-03-01T00:00:00Z");
 	round_trip(-1, "1969-12-31T23:59:59Z");
 	round_trip(253402300799LL, "9999-12-31T23:59:59Z");
+	/* Found by fuzz_cache: a cached Expiration in the year 316 was
+	 * written back as "316-01-02..." (glibc's %Y) and then unreadable. */
+	round_trip(-52542420955LL, "0304-12-31T03:04:05Z");
+	round_trip(-62167219200LL, "0000-01-01T00:00:00Z");
 	is_int(strlen("2026-01-02T03:04:05Z") + 1, TFA_TIME_LEN, "TFA_TIME_LEN holds a time and its NUL");
 
 	/* Past year 9999 the text would not fit: the fallback, within bounds. */
