@@ -1,6 +1,6 @@
 # Fuzzing (issue 8): one libFuzzer target per parser family,
 # tests/fuzz/fuzz_<name>.c, with its corpus in tests/fuzz/corpus/<name>/
-# and, when there is one, its dictionary tests/fuzz/<name>.dict.
+# and its dictionary tests/fuzz/<name>.dict (json.dict for the JSON ones).
 #
 #   make tests         also builds $(O)/tests/fuzz/fuzz_<name>: the target
 #                      with tests/fuzz/replay.c's plain main, under $(CC);
@@ -66,13 +66,16 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_A) | $(FUZZ
 
 -include $(FUZZ_LIB_OBJ:.o=.d)
 
-# The libFuzzer flags of target NAME: its dictionary, if any.
-fuzz_dict = $(if $(wildcard tests/fuzz/$(1).dict),-dict=tests/fuzz/$(1).dict)
+# Shell code: the dictionary of target $t in $dict (tests/fuzz/NAME.dict,
+# or json.dict for the targets that read JSON), empty when none.
+FUZZ_DICT = d=tests/fuzz/$$t.dict; case $$t in process|cache|sso|imds) d=tests/fuzz/json.dict ;; esac; \
+	    dict=; [ -f $$d ] && dict=-dict=$$d
 
 # Build, then a smoke run: each target over its corpus once.
 fuzz: $(FUZZ_BINS)
 	@for t in $(FUZZ_TARGETS); do \
-	  $(FUZZ_DIR)/fuzz_$$t -runs=0 $(call fuzz_dict,$$t) $(FUZZ_CORPUS)/$$t >$(FUZZ_DIR)/$$t.smoke.log 2>&1 \
+	  $(FUZZ_DICT); \
+	  $(FUZZ_DIR)/fuzz_$$t -runs=0 $$dict $(FUZZ_CORPUS)/$$t >$(FUZZ_DIR)/$$t.smoke.log 2>&1 \
 	    && echo "fuzz_$$t: corpus replayed ($$(ls $(FUZZ_CORPUS)/$$t | wc -l) inputs)" \
 	    || { echo "fuzz_$$t: FAILED, see $(FUZZ_DIR)/$$t.smoke.log" >&2; exit 1; }; \
 	done
@@ -88,10 +91,11 @@ fuzz-run: $(FUZZ_BINS)
 	@mkdir -p $(FUZZ_DIR)/artifacts
 	@for t in $(FUZZ_TARGETS); do \
 	  new=$(FUZZ_DIR)/new/$$t; rm -rf $$new; mkdir -p $$new $(FUZZ_CORPUS)/$$t; \
+	  $(FUZZ_DICT); \
 	  echo "fuzz_$$t: $(FUZZ_TIME) s, log in $(FUZZ_DIR)/$$t.log"; \
 	  nice -n 10 $(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
 	    -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-	    -artifact_prefix=$(FUZZ_DIR)/artifacts/$$t- $(call fuzz_dict,$$t) \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/$$t- $$dict \
 	    $$new $(FUZZ_CORPUS)/$$t >$(FUZZ_DIR)/$$t.log 2>&1; rc=$$?; \
 	  grep -E '^(stat::number_of_executed_units|#[0-9]+ *DONE)' $(FUZZ_DIR)/$$t.log; \
 	  if [ $$rc -ne 0 ]; then echo "fuzz_$$t: a finding, see $(FUZZ_DIR)/$$t.log" >&2; exit 1; fi; \

@@ -173,7 +173,7 @@ fuzz_net_send(struct tfa_transport *t, const struct tfa_http_request *req,
 	}
 	r = &f->r[i];
 	resp->status = r->status;
-	for (p = r->hdr, end = r->hdr + r->hlen; p && p < end; p = nl + 1) {
+	for (p = r->hdr, end = p ? p + r->hlen : NULL; p && p < end; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
 			nl = end;
