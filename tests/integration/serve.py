@@ -56,6 +56,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import ACCOUNT, TOP, Moto, MotoError, Tap, clean_env, write_env_file  # noqa: E402
 from stsproxy import StsProxy  # noqa: E402
+from ssoemu import MotoRoleSource, SsoEmu  # noqa: E402
 
 BIN = os.environ.get("TFAUTH_BIN") or os.path.join(TOP, "bin")
 RUN = os.path.join(BIN, "tfauth-run")
@@ -617,6 +618,152 @@ def setting(t):
           not os.path.exists(os.path.join(st, "env.json")), err)
 
 
+SSO_CONFIG = """\
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+
+[profile ssoprof]
+sso_session = corp
+sso_account_id = %s
+sso_role_name = Admin
+region = us-east-1
+""" % ACCOUNT
+
+
+def sso_case(t):
+    """An SSO profile: role credentials due (GetRoleCredentials with the
+    cached token), then the token itself due (its refresh token), in one
+    run of one child, with no new device login."""
+    with t.moto.setup_calls(4):
+        src = MotoRoleSource.seed(t.moto, t.moto.client("iam"), ["Admin"],
+                                  user="sso-admin", margin=10 ** 9)
+    SECRETS.add(src.secret)
+    emu = SsoEmu(src, assignments={ACCOUNT: ["Admin"]}, interval=1, poll_count=1)
+    emu.start()
+    home = os.path.join(t.root, "home-sso")
+    os.makedirs(os.path.join(home, ".aws"), mode=0o700)
+    with open(os.path.join(home, ".aws", "config"), "w") as f:
+        f.write(SSO_CONFIG)
+    env = t.env(HOME=home, AWS_ENDPOINT_URL_SSO_OIDC=emu.url, AWS_ENDPOINT_URL_SSO=emu.url,
+                BROWSER="/bin/true")
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    c = None
+    try:
+        before = emu.snapshot()
+        c = Child(t, ["-s", "-p", "ssoprof"], env)
+        d0 = delta_of(before, emu.snapshot())
+        check("sso: the preflight logs in once (device flow, no terminal) and the "
+              "child starts", c.info and d0.get("device_authorizations") == 1, "%s\n%s" % (d0, c))
+        if not c.info:
+            return
+        r = c.fetch()
+        first = (r or {}).get("akid")
+        check("sso: botocore gets the SSO role's credentials from the endpoint",
+              r and r["ok"] and r["method"] == "container-role" and
+              ":assumed-role/Admin/" in r["arn"], r)
+        harvest(home)
+        make_due(home)
+        before = emu.snapshot()
+        r = c.fetch()
+        d1 = delta_of(before, emu.snapshot())
+        check("sso: role credentials due: new ones from GetRoleCredentials with the "
+              "cached token, no login, no token refresh",
+              r and r["ok"] and r["akid"] != first and d1.get("role_credentials") == 1 and
+              not d1.get("device_authorizations") and not d1.get("refreshes"),
+              "%s\n%s" % (r, d1))
+        harvest(home)
+        second = (r or {}).get("akid")
+        # The token is due too: its refresh token gets a new one.
+        tok = glob.glob(os.path.join(home, ".aws", "sso", "cache", "*.json"))
+        n = 0
+        for path in tok:
+            with open(path) as f:
+                j = json.load(f)
+            if "accessToken" not in j:
+                continue
+            for k in ("accessToken", "refreshToken", "clientSecret"):
+                if isinstance(j.get(k), str):
+                    SECRETS.add(j[k])
+            j["expiresAt"] = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                           time.gmtime(time.time() + 60))
+            with open(path + ".tmp", "w") as f:
+                json.dump(j, f)
+            os.chmod(path + ".tmp", 0o600)
+            os.rename(path + ".tmp", path)
+            n += 1
+        make_due(home)
+        before = emu.snapshot()
+        r = c.fetch()
+        d2 = delta_of(before, emu.snapshot())
+        check("sso: token and role credentials due (%d token): the refresh token "
+              "renews the token, new role credentials, still no login" % n,
+              n == 1 and r and r["ok"] and r["akid"] not in (first, second) and
+              d2.get("refreshes") == 1 and d2.get("role_credentials") == 1 and
+              not d2.get("device_authorizations"), "%s\n%s" % (r, d2))
+        harvest(home)
+        c.cmd("exit 0", timeout=1)
+        c.finish()
+        check("sso: exit 0", c.rc == 0, c)
+    finally:
+        if c is not None:
+            c.kill()
+        emu.stop()
+
+
+def delta_of(a, b):
+    return {k: b.get(k, 0) - a.get(k, 0) for k in b if b.get(k, 0) != a.get(k, 0)}
+
+
+def wrappers(t):
+    """export TFAUTH_SERVE=1 in each shell: its terraform function gets the
+    endpoint (tfauth-run reads the variable; the wrappers pass it on)."""
+    bindir = os.path.join(t.root, "tfbin")
+    if not os.path.isdir(bindir):
+        os.mkdir(bindir, 0o700)
+        with open(os.path.join(bindir, "terraform"), "w") as f:
+            f.write('#!/bin/sh\nexec %s %s "$SERVE_STATE"\n' % (sys.executable, t.child))
+        os.chmod(os.path.join(bindir, "terraform"), 0o700)
+    scripts = {
+        "bash": 'eval "$(tfauth init bash)"; export TFAUTH_SERVE=1; terraform plan',
+        "zsh": 'eval "$(tfauth init zsh)"; export TFAUTH_SERVE=1; terraform plan',
+        "fish": 'tfauth init fish | source; set -gx TFAUTH_SERVE 1; terraform plan',
+    }
+    for sh, script in scripts.items():
+        if not shutil.which(sh):
+            tap.skip("wrapper: %s" % sh, "%s is not installed" % sh)
+            continue
+        st = t.state()
+        with open(os.path.join(st, "cmd.0"), "w") as f:
+            f.write("fetch")
+        with open(os.path.join(st, "cmd.1"), "w") as f:
+            f.write("exit 0")
+        env = t.env(AWS_PROFILE="role", SERVE_STATE=st,
+                    PATH=os.pathsep.join([BIN, bindir, t.env()["PATH"]]))
+        if sh == "zsh":
+            env["ZDOTDIR"] = os.path.join(t.root, "tmp")
+        p = subprocess.Popen([sh, "-c", script], env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             start_new_session=True)
+        try:
+            out, err = p.communicate(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            kill_group(p)
+            out, err = p.communicate(timeout=10)
+        info = wait_json(os.path.join(st, "env.json"), None, 1) or {}
+        r = wait_json(os.path.join(st, "res.0"), None, 1)
+        check("wrapper: %s: export TFAUTH_SERVE=1; terraform plan: served (no "
+              "AWS_PROFILE, the role's credentials)" % sh,
+              p.returncode == 0 and info.get("vars", {}).get(
+                  "AWS_CONTAINER_CREDENTIALS_FULL_URI") and
+              "AWS_PROFILE" not in info.get("aws", []) and r and r["ok"] and
+              ":assumed-role/deploy/" in r["arn"],
+              "rc=%s %s\n%s\n%s" % (p.returncode, r, out.decode()[-500:],
+                                   err.decode()[-1500:]))
+
+
 WRAPPER = r"""#!/bin/sh
 # run.sh DIR ARGS...: ARGS on this terminal, with only the environment of
 # DIR/env (and the pane's TERM); the exit status goes to DIR/rc.
@@ -799,6 +946,8 @@ def main():
         main_run(t)
         sigterm(t)
         setting(t)
+        wrappers(t)
+        sso_case(t)
         mfa_terminal(t)
 
         harvest(home)
