@@ -837,8 +837,12 @@ tfa_awsquery_call(struct tfa_awsquery_reply *out, struct tfa_ctx *ctx,
 		rc = not_xml(err, call, &req, &resp, "an HTML page");
 		goto out;
 	}
-	if ((rc = aws_error(err, call, &r.doc, status)) < 0)
+	if ((rc = aws_error(err, call, &r.doc, status)) < 0) {
+		/* Throttled or failing after the retries: say where, how often. */
+		if (tfa_http_retryable(&resp))
+			tfa_http_busy_hint(err, &req, &resp);
 		goto out;
+	}
 	if (!status_ok(status)) {
 		rc = status_err(err, call, &req, &resp);
 		goto out;

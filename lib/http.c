@@ -297,6 +297,24 @@ tfa_http_status_err(struct tfa_err *err, const struct tfa_http_request *req,
 	return TFA_EAWS;
 }
 
+void
+tfa_http_busy_hint(struct tfa_err *err, const struct tfa_http_request *req,
+		   const struct tfa_http_response *resp)
+{
+	char *shown = tfa_http_display_url(req->url);
+
+	if (resp->attempts > 1)
+		tfa_err_hint(err, "'%s' is busy or failing (HTTP %ld, %d attempts): "
+			     "try again in a minute (AWS_MAX_ATTEMPTS sets how many "
+			     "times tfauth tries)", shown, resp->status,
+			     resp->attempts);
+	else
+		tfa_err_hint(err, "'%s' is busy or failing (HTTP %ld): try again "
+			     "in a minute (AWS_MAX_ATTEMPTS sets how many times "
+			     "tfauth tries)", shown, resp->status);
+	free(shown);
+}
+
 /* The curl transport. */
 
 struct curl_transport {

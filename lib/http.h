@@ -122,6 +122,15 @@ int tfa_http_status_err(struct tfa_err *err, const struct tfa_http_request *req,
 			const struct tfa_http_response *resp);
 
 /*
+ * Set err's hint for a reply tfa_http_retryable() calls busy (throttling,
+ * 5xx), after the retries: it names the endpoint, the status and the
+ * attempts, and AWS_MAX_ATTEMPTS.  For callers that made their message from
+ * the reply's AWS error document.
+ */
+void tfa_http_busy_hint(struct tfa_err *err, const struct tfa_http_request *req,
+			const struct tfa_http_response *resp);
+
+/*
  * The transport interface.  send() fills resp (already initialised) and
  * returns 0 when a reply arrived, whatever its status; a negative TFA_E*
  * (TFA_ENET, TFA_ETOOBIG) with err filled when none did.  Retries are the
