@@ -626,6 +626,8 @@ do_call(json_t **out, struct call *c, const struct tfa_http_request *req,
 		error_code(code, desc, &resp, json_is_object(root) ? root : NULL);
 		if (code[0]) {
 			rc = aws_error(err, c, code, desc, status);
+			if (tfa_http_retryable(&resp))
+				tfa_http_busy_hint(err, req, &resp);
 		} else if (resp.body.len && !root && !tfa_http_retryable(&resp)) {
 			rc = not_json(err, c, req, status);
 		} else {
@@ -1226,8 +1228,13 @@ tfa_sso_token_get(struct tfa_sso_token *token, struct tfa_ctx *ctx,
 		 * token, an unknown client) calls for a new login; other
 		 * failures are returned, except to a caller that cannot prompt
 		 * and still holds an unexpired token (botocore, too, keeps a
-		 * token whose early refresh failed). */
-		if (rc != TFA_EAWS && (interactive || force || cur.expires_at <= now))
+		 * token whose early refresh failed).  A throttled or failing
+		 * service (429, 5xx) said nothing about the token: a new login
+		 * would only meet the same storm, after a client registration
+		 * written for nothing. */
+		if ((rc != TFA_EAWS || err->http_status == 429 ||
+		     err->http_status >= 500) &&
+		    (interactive || force || cur.expires_at <= now))
 			goto out;
 		copy_small(refresh_code, sizeof(refresh_code), err->aws_code);
 	}
