@@ -760,11 +760,18 @@ tfa_chain_resolve(struct tfa_resolved *out, struct tfa_ctx *ctx,
 		rc = own_creds(&res, &r, NULL, TFA_PROFILE_NONE, NULL);
 		if (rc < 0) {
 			if (rc != TFA_EOFFLINE) {
-				char why[sizeof(err->msg)];
+				char why[sizeof(err->msg)], fix[sizeof(err->hint)];
 				snprintf(why, sizeof(why), "%s", err->msg);
+				snprintf(fix, sizeof(fix), "%s", err->hint);
 				tfa_err_set(err, TFA_ENOTFOUND, "no credentials: no profile is "
 					    "selected, no keys are in the environment, and %s", why);
-				tfa_err_hint(err, "select a profile: eval \"$(tfauth-env PROFILE)\"");
+				/* Keep what the container or IMDS provider said to do
+				 * about its endpoint (unreachable, slow, failing). */
+				if (fix[0])
+					tfa_err_hint(err, "select a profile (eval \"$(tfauth-env "
+						     "PROFILE)\"), or %s", fix);
+				else
+					tfa_err_hint(err, "select a profile: eval \"$(tfauth-env PROFILE)\"");
 				rc = TFA_ENOTFOUND;
 			}
 			goto fail;
