@@ -733,7 +733,9 @@ report_identity(struct diag *d, struct job *j, struct tfa_check *region_check,
 	}
 	short_mask(masked, j->res.creds.access_key_id);
 	if (j->rc < 0) {
-		if (j->err.code == TFA_EAWS && j->err.aws_code[0])
+		/* A throttled or failing STS (429, 5xx) rejected nothing. */
+		if (j->err.code == TFA_EAWS && j->err.aws_code[0] &&
+		    j->err.http_status != 429 && j->err.http_status < 500)
 			c = add_check(d->r, "identity", TFA_CHECK_FAIL, "STS rejects the %s "
 				      "credentials (%s): %s", tfa_cred_source_name(j->res.source),
 				      masked, j->err.msg);
