@@ -304,14 +304,14 @@ tfa_http_busy_hint(struct tfa_err *err, const struct tfa_http_request *req,
 	char *shown = tfa_http_display_url(req->url);
 
 	if (resp->attempts > 1)
-		tfa_err_hint(err, "'%s' is busy or failing (HTTP %ld, %d attempts): "
-			     "try again in a minute (AWS_MAX_ATTEMPTS sets how many "
-			     "times tfauth tries)", shown, resp->status,
-			     resp->attempts);
+		tfa_err_hint(err, "'%s' is throttling these calls or failing (HTTP "
+			     "%ld, %d attempts): wait a minute and try again "
+			     "(AWS_MAX_ATTEMPTS sets how many times tfauth tries)",
+			     shown, resp->status, resp->attempts);
 	else
-		tfa_err_hint(err, "'%s' is busy or failing (HTTP %ld): try again "
-			     "in a minute (AWS_MAX_ATTEMPTS sets how many times "
-			     "tfauth tries)", shown, resp->status);
+		tfa_err_hint(err, "'%s' is throttling these calls or failing (HTTP "
+			     "%ld): wait a minute and try again (AWS_MAX_ATTEMPTS "
+			     "sets how many times tfauth tries)", shown, resp->status);
 	free(shown);
 }
 
