@@ -91,6 +91,7 @@ struct fuzz_net {
 	struct tfa_transport base;
 	struct fuzz_reply r[FUZZ_MAX_REPLIES];
 	int n, calls, fail;
+	long last_status;  /* of the last reply sent, 0 before any */
 	int max_calls;     /* a loop guard: answer 599 after this many */
 };
 
@@ -168,11 +169,11 @@ fuzz_net_send(struct tfa_transport *t, const struct tfa_http_request *req,
 	if (i >= f->n || i >= f->max_calls) {
 		if (f->fail)
 			return tfa_err_set(err, TFA_ENET, "fuzz: no more replies");
-		resp->status = 599;
+		resp->status = f->last_status = 599;
 		return 0;
 	}
 	r = &f->r[i];
-	resp->status = r->status;
+	resp->status = f->last_status = r->status;
 	for (p = r->hdr, end = p ? p + r->hlen : NULL; p && p < end; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)

@@ -76,7 +76,7 @@ check_doc(const struct tfa_awsquery_doc *d)
 }
 
 /* Secrets of the replies: texts of SecretAccessKey and SessionToken
- * elements, long enough and occurring once in their reply, so that
+ * elements, long enough and occurring once in the input, so that
  * finding one in a message can only mean it was copied there. */
 struct secrets {
 	char *s[64];
@@ -84,7 +84,7 @@ struct secrets {
 };
 
 static void
-collect(struct secrets *sec, const struct fuzz_net *net)
+collect(struct secrets *sec, const struct fuzz_net *net, const char *all, size_t alen)
 {
 	struct tfa_awsquery_doc d;
 	struct tfa_err err;
@@ -104,9 +104,9 @@ collect(struct secrets *sec, const struct fuzz_net *net)
 					continue;
 				if (tl < 12)
 					continue;
-				first = memmem(net->r[k].body, net->r[k].blen, t, tl);
-				if (!first || memmem(first + 1, net->r[k].blen -
-						     (size_t)(first + 1 - net->r[k].body), t, tl))
+				first = memmem(all, alen, t, tl);
+				if (!first || memmem(first + 1, alen - (size_t)(first + 1 - all),
+						     t, tl))
 					continue;
 				sec->s[sec->n++] = tfa_xstrdup(t);
 			}
@@ -116,7 +116,8 @@ collect(struct secrets *sec, const struct fuzz_net *net)
 }
 
 static void
-check_failure(int rc, const struct tfa_err *err, const struct fuzz_net *net)
+check_failure(int rc, const struct tfa_err *err, const struct fuzz_net *net,
+	      const char *all, size_t alen)
 {
 	struct secrets sec = { { NULL }, 0 };
 	size_t i;
@@ -124,7 +125,7 @@ check_failure(int rc, const struct tfa_err *err, const struct fuzz_net *net)
 	fuzz_check_err(rc, err);
 	if (rc >= 0)
 		return;
-	collect(&sec, net);
+	collect(&sec, net, all, alen);
 	for (i = 0; i < sec.n; i++) {
 		FUZZ_CHECK(!strstr(err->msg, sec.s[i]));
 		FUZZ_CHECK(!strstr(err->hint, sec.s[i]));
@@ -248,9 +249,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	}
-	check_failure(rc, &err, &net);
-	if (rc < 0 && net.calls > 0 && rc == TFA_EAWS)
-		FUZZ_CHECK(err.http_status != 0);
+	check_failure(rc, &err, &net, rest, n);
+	/* An AWS error names the status of the reply that carried it. */
+	if (rc == TFA_EAWS && net.calls > 0)
+		FUZZ_CHECK(err.http_status == net.last_status);
 	ctx.transport = NULL;
 	tfa_ctx_dispose(&ctx);
 	return 0;
