@@ -322,27 +322,16 @@ tfa_cache_write(const char *path, const char *data, size_t n,
 
 	if ((rc = tfa__fs_prepare_dir(dir, err)) < 0)
 		goto out;
-	if (tfa_buf_addf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
-		rc = tfa_err_set(err, TFA_ETOOBIG, "cannot write '%s': the path is too long", path);
+	/* What writers killed mid-write left beside this entry. */
+	tfa__fs_clean_temps(path);
+	if ((rc = tfa__fs_make_temp(&tmp, &fd, path, err)) < 0)
 		goto out;
-	}
-	/* mkostemp: O_CREAT|O_EXCL (never through a symlink), mode 0600. */
-	fd = mkostemp(tmp.ptr, O_CLOEXEC);
-	if (fd < 0) {
-		rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot create a temporary file beside", path);
-		goto out;
-	}
 	made = 1;
-	if (fchmod(fd, 0600) < 0 || tfa__fs_write_all(fd, data, n) < 0 || fsync(fd) < 0) {
-		rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot write", tmp.ptr);
+	if (tfa__fs_write_all(fd, data, n) < 0 || fsync(fd) < 0) {
+		rc = tfa__fs_write_err(err, errno, path);
 		goto out;
 	}
-	if (close(fd) < 0) {
-		fd = -1;
-		rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot write", tmp.ptr);
-		goto out;
-	}
-	fd = -1;
+	/* Renamed while still open, so still locked: see fs_priv.h. */
 	if (rename(tmp.ptr, path) < 0) {
 		rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot replace", path);
 		goto out;
@@ -350,7 +339,8 @@ tfa_cache_write(const char *path, const char *data, size_t n,
 	made = 0;
 	/*
 	 * Make the rename durable.  The new file is in place whatever this
-	 * says, so a failure here is not reported as a failed write.
+	 * says (its data was fsync'ed), so a failure here, or of the close,
+	 * is not reported as a failed write.
 	 */
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
@@ -358,10 +348,10 @@ tfa_cache_write(const char *path, const char *data, size_t n,
 		close(dfd);
 	}
 out:
-	if (fd >= 0)
-		close(fd);
 	if (made)
 		unlink(tmp.ptr);
+	if (fd >= 0)
+		close(fd);
 	tfa_buf_dispose(&tmp);
 	free(dir);
 	return rc;

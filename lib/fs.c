@@ -7,11 +7,15 @@
 #include "buf.h"
 #include "shell.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* hint: before + path quoted for a POSIX shell + after. */
@@ -123,4 +127,112 @@ tfa__fs_write_all(int fd, const char *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+int
+tfa__fs_make_temp(struct tfa_buf *tmp, int *fd, const char *target,
+		  struct tfa_err *err)
+{
+	int f;
+
+	tfa_buf_reset(tmp);
+	if (tfa_buf_addf(tmp, "%s.tmp.XXXXXX", target) < 0) {
+		tfa_buf_reset(tmp);
+		return tfa_err_set(err, TFA_ETOOBIG, "cannot write '%s': the path is too long",
+				   target);
+	}
+	/* mkostemp: O_CREAT|O_EXCL (never through a symlink), mode 0600. */
+	f = mkostemp(tmp->ptr, O_CLOEXEC);
+	if (f < 0) {
+		tfa__fs_sys_err(err, TFA_EIO, errno, "cannot create a temporary file beside",
+				target);
+		tfa_buf_reset(tmp);
+		return TFA_EIO;
+	}
+	/* Nobody else knows the name yet: the lock is ours at once.  Where
+	 * flock is not supported the age alone protects the file. */
+	(void)flock(f, LOCK_EX | LOCK_NB);
+	if (fchmod(f, 0600) < 0) {
+		int e = errno;
+
+		close(f);
+		unlink(tmp->ptr);
+		tfa_buf_reset(tmp);
+		return tfa__fs_write_err(err, e, target);
+	}
+	*fd = f;
+	return 0;
+}
+
+/* NAME is BASE.tmp.XXXXXX (the six characters of mkostemp). */
+static int
+is_temp_of(const char *name, const char *base, size_t blen)
+{
+	return strncmp(name, base, blen) == 0 && strncmp(name + blen, ".tmp.", 5) == 0 &&
+	       strlen(name + blen + 5) == 6;
+}
+
+void
+tfa__fs_clean_temps(const char *target)
+{
+	char *dir = tfa__fs_parent_of(target);
+	const char *slash = strrchr(target, '/'), *base = slash ? slash + 1 : target;
+	size_t blen = strlen(base);
+	struct dirent *e;
+	struct stat st, again;
+	time_t now = time(NULL);
+	DIR *d = opendir(dir);
+	int fd;
+
+	if (!d)
+		goto out;
+	while ((e = readdir(d))) {
+		if (!is_temp_of(e->d_name, base, blen))
+			continue;
+		fd = openat(dirfd(d), e->d_name,
+			    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/* Ours, old enough, and no live writer holds it; and the name
+		 * still is that file (it was not renamed in the meantime). */
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+		    (long long)st.st_mtime <= (long long)now - TFA__FS_TEMP_AGE &&
+		    flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+		    fstatat(dirfd(d), e->d_name, &again, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    again.st_dev == st.st_dev && again.st_ino == st.st_ino)
+			(void)unlinkat(dirfd(d), e->d_name, 0);
+		close(fd);
+	}
+	closedir(d);
+out:
+	free(dir);
+}
+
+int
+tfa__fs_write_err(struct tfa_err *err, int errnum, const char *target)
+{
+	char *dir;
+
+	tfa__fs_sys_err(err, TFA_EIO, errnum, "cannot write", target);
+	switch (errnum) {
+	case ENOSPC:
+#ifdef EDQUOT
+	case EDQUOT:
+#endif
+		dir = tfa__fs_parent_of(target);
+		tfa__fs_hint_path(err, "the disk (or your quota) is full; the file was not "
+				  "changed: free some space ('df -h ", dir,
+				  "' shows it) and run the command again");
+		free(dir);
+		break;
+	case EFBIG:
+		tfa_err_hint(err, "a file size limit is in force ('ulimit -f' shows it); "
+			     "the file was not changed: raise the limit and run the "
+			     "command again");
+		break;
+	default:
+		tfa_err_hint(err, "the file was not changed");
+		break;
+	}
+	return TFA_EIO;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "buf.h"
 #include "err.h"
 
 /* Set the hint to BEFORE 'PATH' AFTER, the path quoted for a shell. */
@@ -23,5 +24,27 @@ char *tfa__fs_parent_of(const char *path);
 int tfa__fs_prepare_dir(const char *dir, struct tfa_err *err);
 /* write(2) all of p, retrying on EINTR and short writes: 0 or -1 (errno). */
 int tfa__fs_write_all(int fd, const char *p, size_t n);
+
+/*
+ * Temp files beside a target, "TARGET.tmp.XXXXXX".  tfa__fs_make_temp
+ * creates one (O_EXCL, never through a symlink, mode 0600) and holds an
+ * flock on it for as long as *fd is open: close *fd only after the rename
+ * (or the unlink).  A writer killed mid-write (SIGKILL, a crash, SIGXFSZ)
+ * leaves its temp file behind, unlocked; tfa__fs_clean_temps, which every
+ * writer calls before it makes its own, removes those of the same target
+ * that nobody holds and that are older than TFA__FS_TEMP_AGE seconds (the
+ * age covers the instant between a writer's mkostemp and its flock).
+ * Cleaning is best effort: it never fails.
+ */
+#define TFA__FS_TEMP_AGE 2
+int tfa__fs_make_temp(struct tfa_buf *tmp, int *fd, const char *target,
+		      struct tfa_err *err);
+void tfa__fs_clean_temps(const char *target);
+/*
+ * "cannot write 'TARGET': strerror(ERRNUM)" (the target, not its temp
+ * file), errno kept in err, with a hint for a full disk, a quota or a file
+ * size limit that says the file was not changed; returns TFA_EIO.
+ */
+int tfa__fs_write_err(struct tfa_err *err, int errnum, const char *target);
 
 #endif

@@ -741,45 +741,25 @@ out:
 
 
 /*
- * Write data to a new 0600 temp file beside target; *tmp gets its name.
- * On failure the temp file is gone.
+ * Write data to a new 0600 temp file beside target; *tmp gets its name and
+ * *fd stays open (and the file locked, see fs_priv.h) until the caller has
+ * renamed it.  On failure the temp file is gone and *fd is -1.
  */
 static int
-write_temp(struct tfa_buf *tmp, const char *target, const char *data, size_t n,
-	   struct tfa_err *err)
+write_temp(struct tfa_buf *tmp, int *fd, const char *target, const char *data,
+	   size_t n, struct tfa_err *err)
 {
-	int fd = -1, rc = 0;
+	int rc;
 
-	tfa_buf_reset(tmp);
-	if (tfa_buf_addf(tmp, "%s.tmp.XXXXXX", target) < 0) {
-		rc = tfa_err_set(err, TFA_ETOOBIG, "cannot write '%s': the path is "
-				 "too long", target);
-		goto out;
-	}
-	/* mkostemp: O_CREAT|O_EXCL (never through a symlink), mode 0600. */
-	fd = mkostemp(tmp->ptr, O_CLOEXEC);
-	if (fd < 0) {
-		rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot create a temporary file "
-			     "beside", target);
-		tfa_buf_reset(tmp);
-		goto out;
-	}
-	if (fchmod(fd, 0600) < 0 || tfa__fs_write_all(fd, data, n) < 0 || fsync(fd) < 0) {
-		rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot write", tmp->ptr);
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot write", tmp->ptr);
-		goto out;
-	}
-	fd = -1;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0 && tmp->len) {
+	*fd = -1;
+	if ((rc = tfa__fs_make_temp(tmp, fd, target, err)) < 0)
+		return rc;
+	if (tfa__fs_write_all(*fd, data, n) < 0 || fsync(*fd) < 0) {
+		rc = tfa__fs_write_err(err, errno, target);
 		unlink(tmp->ptr);
 		tfa_buf_reset(tmp);
+		close(*fd);
+		*fd = -1;
 	}
 	return rc;
 }
@@ -832,7 +812,7 @@ tfa_keys_save(struct tfa_keys_edit *edit, const char *path,
 	struct tfa_keys_edit ed;
 	struct stat st;
 	char *dir = tfa__fs_parent_of(path);
-	int fd = -1, dfd = -1, rc;
+	int fd = -1, dfd = -1, tfd = -1, rc;
 
 	tfa_buf_init_secret(&old, TFA_KEYS_MAX_FILE + 1);
 	tfa_buf_init_secret(&new, TFA_KEYS_MAX_FILE + 4096);
@@ -846,6 +826,8 @@ tfa_keys_save(struct tfa_keys_edit *edit, const char *path,
 	}
 	if ((rc = lock_dir(dfd, dir, err)) < 0)
 		goto out;
+	/* Every writer holds the folder's lock: what is left was killed. */
+	tfa__fs_clean_temps(path);
 	if ((rc = open_checked(&fd, &st, path, err)) < 0)
 		goto out;
 	if (fd >= 0 && (rc = read_all(&old, fd, path, err)) < 0)
@@ -863,7 +845,8 @@ tfa_keys_save(struct tfa_keys_edit *edit, const char *path,
 					 "path is too long", path);
 			goto out;
 		}
-		if ((rc = write_temp(&tmp, bak.ptr, old.ptr, old.len, err)) < 0)
+		tfa__fs_clean_temps(bak.ptr);
+		if ((rc = write_temp(&tmp, &tfd, bak.ptr, old.ptr, old.len, err)) < 0)
 			goto out;
 		if (rename(tmp.ptr, bak.ptr) < 0) {
 			rc = tfa__fs_sys_err(err, TFA_EIO, errno, "cannot write the backup",
@@ -871,8 +854,10 @@ tfa_keys_save(struct tfa_keys_edit *edit, const char *path,
 			unlink(tmp.ptr);
 			goto out;
 		}
+		close(tfd);
+		tfd = -1;
 	}
-	if ((rc = write_temp(&tmp, path, new.ptr, new.len, err)) < 0)
+	if ((rc = write_temp(&tmp, &tfd, path, new.ptr, new.len, err)) < 0)
 		goto out;
 	if (!unchanged(path, fd >= 0, &st)) {
 		unlink(tmp.ptr);
@@ -892,6 +877,8 @@ tfa_keys_save(struct tfa_keys_edit *edit, const char *path,
 	if (edit)
 		*edit = ed;
 out:
+	if (tfd >= 0)
+		close(tfd); /* after the rename or the unlink: see fs_priv.h */
 	if (fd >= 0)
 		close(fd);
 	if (dfd >= 0)
