@@ -85,7 +85,9 @@ endif
 
 # Fuzz each target FUZZ_TIME seconds: new inputs go to a scratch folder,
 # then only those that add coverage are merged into the corpus.  Findings
-# are written to build/fuzz/artifacts/.
+# are written to build/fuzz/artifacts/.  Merging counts coverage edges,
+# not hit counts, so that a corpus stays at a few hundred small files.
+FUZZ_MERGE := -use_counters=0
 fuzz-run: $(FUZZ_BINS)
 	@test -n "$(FUZZ_TIME)" || { echo "make fuzz-run: set FUZZ_TIME=SECONDS" >&2; exit 2; }
 	@mkdir -p $(FUZZ_DIR)/artifacts
@@ -99,17 +101,21 @@ fuzz-run: $(FUZZ_BINS)
 	    $$new $(FUZZ_CORPUS)/$$t >$(FUZZ_DIR)/$$t.log 2>&1; rc=$$?; \
 	  grep -E '^(stat::number_of_executed_units|#[0-9]+ *DONE)' $(FUZZ_DIR)/$$t.log; \
 	  if [ $$rc -ne 0 ]; then echo "fuzz_$$t: a finding, see $(FUZZ_DIR)/$$t.log" >&2; exit 1; fi; \
-	  $(FUZZ_DIR)/fuzz_$$t -merge=1 $(FUZZ_CORPUS)/$$t $$new >$(FUZZ_DIR)/$$t.merge.log 2>&1 || exit 1; \
+	  $(FUZZ_DIR)/fuzz_$$t -merge=1 $(FUZZ_MERGE) $(FUZZ_CORPUS)/$$t $$new >$(FUZZ_DIR)/$$t.merge.log 2>&1 || exit 1; \
 	  echo "fuzz_$$t: corpus now $$(ls $(FUZZ_CORPUS)/$$t | wc -l) files"; \
 	done
 
-# Keep each corpus small: the smallest set with the same coverage.
+# Keep each corpus small: the hand-made seeds (seed-*) and findings
+# (finding-*) stay; of the rest, the fewest files that add coverage edges.
 fuzz-cmin: $(FUZZ_BINS)
 	@for t in $(FUZZ_TARGETS); do \
-	  min=$(FUZZ_DIR)/cmin/$$t; rm -rf $$min; mkdir -p $$min; \
-	  $(FUZZ_DIR)/fuzz_$$t -merge=1 $$min $(FUZZ_CORPUS)/$$t >$(FUZZ_DIR)/$$t.cmin.log 2>&1 || exit 1; \
+	  min=$(FUZZ_DIR)/cmin/$$t; rm -rf $$min $$min.rest; mkdir -p $$min $$min.rest; \
+	  for f in $(FUZZ_CORPUS)/$$t/*; do \
+	    case $${f##*/} in seed-* | finding-*) cp $$f $$min/ ;; *) cp $$f $$min.rest/ ;; esac; \
+	  done; \
+	  $(FUZZ_DIR)/fuzz_$$t -merge=1 $(FUZZ_MERGE) $$min $$min.rest >$(FUZZ_DIR)/$$t.cmin.log 2>&1 || exit 1; \
 	  echo "fuzz_$$t: $$(ls $(FUZZ_CORPUS)/$$t | wc -l) -> $$(ls $$min | wc -l) files"; \
-	  rm -rf $(FUZZ_CORPUS)/$$t && mv $$min $(FUZZ_CORPUS)/$$t; \
+	  rm -rf $(FUZZ_CORPUS)/$$t $$min.rest && mv $$min $(FUZZ_CORPUS)/$$t; \
 	done
 
 .PHONY: fuzz fuzz-run fuzz-cmin
