@@ -11,14 +11,23 @@
  * blanks or controls, at most TFA_ENDPOINT_MAX_URL bytes, with a host and
  * no user info, query or fragment; a refused one has a message; a region
  * is valid exactly when it matches [a-z0-9-]{1,31} without a '-' at
- * either end.
+ * either end.  Also the URL pieces lib/sigv4 and lib/http take apart:
+ * tfa_uri_encode decodes back to its input and writes only unreserved
+ * bytes and %XX; the canonical URI of a path starts with '/'; a canonical header
+ * value has no blank at either end nor two in a row; a URL shown in a
+ * message has no query, fragment or user information.  And a number
+ * from the environment (tfa_ctx_getenv_long) is accepted only as digits
+ * within its range, with its value.
  */
 #include "fuzz.h"
 
 #include <strings.h>
 
 #include "awsquery.h"
+#include "ctx.h"
 #include "endpoint.h"
+#include "http.h"
+#include "sigv4.h"
 #include "timeutil.h"
 
 static int
@@ -137,6 +146,92 @@ check_region(const char *s)
 	(void)tfa_endpoint_sts_legacy_region(s);
 }
 
+static int
+unhex(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static void
+check_pieces(const char *data, size_t size, const char *s)
+{
+	struct tfa_buf b, back;
+	const char *p, *auth;
+	char *shown;
+	size_t i;
+	int keep = size & 1;
+
+	tfa_buf_init(&b, (size_t)1 << 24);
+	tfa_buf_init(&back, (size_t)1 << 24);
+	FUZZ_CHECK(tfa_uri_encode(&b, data, size, keep) == 0);
+	for (i = 0; i < b.len; i++) {
+		unsigned char c = (unsigned char)b.ptr[i];
+		if (c == '%') {
+			FUZZ_CHECK(i + 2 < b.len);
+			FUZZ_CHECK(unhex(b.ptr[i + 1]) >= 0 && unhex(b.ptr[i + 2]) >= 0);
+			tfa_buf_addch(&back, unhex(b.ptr[i + 1]) * 16 + unhex(b.ptr[i + 2]));
+			i += 2;
+		} else {
+			FUZZ_CHECK((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+				   (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+				   c == '.' || c == '~' || (keep && c == '/'));
+			tfa_buf_addch(&back, c);
+		}
+	}
+	FUZZ_CHECK(back.len == size && memcmp(back.ptr, data, size) == 0);
+
+	tfa_buf_reset(&b);
+	if (tfa_sigv4_canonical_uri(&b, data, size, size & 2, size & 4) == 0 &&
+	    (!size || data[0] == '/'))
+		FUZZ_CHECK(b.len >= 1 && b.ptr[0] == '/');
+	tfa_buf_reset(&b);
+	(void)tfa_sigv4_canonical_query(&b, data, size);
+	tfa_buf_reset(&b);
+	if (tfa_sigv4_canonical_header_value(&b, data, size) == 0 && b.len) {
+		FUZZ_CHECK(b.ptr[0] != ' ' && b.ptr[b.len - 1] != ' ');
+		FUZZ_CHECK(!memmem(b.ptr, b.len, "  ", 2));
+	}
+	tfa_buf_dispose(&b);
+	tfa_buf_dispose(&back);
+
+	shown = tfa_http_display_url(s);
+	FUZZ_CHECK(shown && !strpbrk(shown, "?#"));
+	if ((p = strstr(shown, "://")) && p == shown + strcspn(shown, ":/?#")) {
+		auth = p + 3;
+		FUZZ_CHECK(!memchr(auth, '@', strcspn(auth, "/")));
+	}
+	free(shown);
+}
+
+static void
+check_env_number(const char *s)
+{
+	static struct tfa_ctx ctx;
+	static int ready;
+	struct tfa_err err;
+	long v = -7;
+	int rc;
+
+	if (!ready) {
+		fuzz_ctx_init(&ctx, NULL, NULL);
+		ready = 1;
+	}
+	tfa_ctx_setenv(&ctx, "TFA_FUZZ_N", s);
+	tfa_err_clear(&err);
+	rc = tfa_ctx_getenv_long(&ctx, "TFA_FUZZ_N", 42, 1, 3600, "seconds", &v, &err);
+	fuzz_check_err(rc, &err);
+	if (rc == 0) {
+		if (!*s) {
+			FUZZ_CHECK(v == 42);
+		} else {
+			FUZZ_CHECK(strspn(s, "0123456789") == strlen(s));
+			FUZZ_CHECK(v >= 1 && v <= 3600 && v == strtol(s, NULL, 10));
+		}
+	} else {
+		FUZZ_CHECK(rc == TFA_EINVAL && v == -7);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -146,6 +241,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_date(s);
 	check_url(s);
 	check_region(s);
+	check_pieces((const char *)data, size, s);
+	check_env_number(s);
 	free(s);
 	return 0;
 }

@@ -84,6 +84,12 @@ def fields():
         ("region-cn", "cn-north-1"),
         ("region-bad", "-eu-west-1-"),
         ("region-iso", "us-isob-east-1"),
+        ("path", "/a/./b/../c//d%2F%7e~ x"),
+        ("query", "Action=AssumeRole&b=%2f&a=&a=1&=x&&Version=2011-06-15"),
+        ("header-value", "  a   b\t c  "),
+        ("display-url", "https://user:pass@host:8443/p@th?X-Amz-Signature=abc#frag"),
+        ("number", "3600"),
+        ("number-big", "99999999999999999999"),
     ]:
         put("fields", name, s)
 
