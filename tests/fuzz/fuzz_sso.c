@@ -15,9 +15,9 @@
  * expiration and the profile's account; a token has a printable access
  * token and, after a login, is in the cache (tfa_sso_token_load reads it
  * back equal); ui->show gets printable ASCII; a failure has a message, and
- * no message or hint holds the first 12 bytes of a secret we sent (the
- * cached access and refresh tokens, the client secret) unless the replies
- * hold them too.
+ * no message or hint holds a secret we sent (the cached access and refresh
+ * tokens, the client secret), even one a reply echoes, nor its first 12
+ * bytes unless the replies hold them.
  */
 #include "fuzz.h"
 
@@ -59,14 +59,17 @@ ui_sleep(void *data, long ms)
 	fuzz_now += ms >= 1000 ? ms / 1000 : 1;
 }
 
-/* Not even the start of a secret we sent, cut by a length limit, unless
- * the replies themselves carry those bytes. */
+/* No secret we sent, even when a reply echoes it; and not even its start
+ * (cut by a length limit) unless the replies themselves carry those
+ * bytes. */
 static void
 no_secret(const struct tfa_err *err, const uint8_t *data, size_t size)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		FUZZ_CHECK(!strstr(err->msg, secrets[i]));
+		FUZZ_CHECK(!strstr(err->hint, secrets[i]));
 		if (memmem(data, size, secrets[i], 12))
 			continue;
 		FUZZ_CHECK(!memmem(err->msg, strlen(err->msg), secrets[i], 12));
