@@ -497,11 +497,41 @@ struct call {
 	enum oauth_kind kind; /* out: the OAuth error, K_NONE when none */
 };
 
+/* Whether s (as the reply sent it, before any cut) quotes a secret that
+ * the call sent. */
+static int
+quotes_secret(const struct call *c, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s && i < sizeof(c->hide) / sizeof(c->hide[0]); i++)
+		if (c->hide[i] && *c->hide[i] && strstr(s, c->hide[i]))
+			return 1;
+	return 0;
+}
+
+/* Whether code is one of the OAuth errors or their exception names: our
+ * own words, whatever a short secret may match in them. */
+static int
+known_code(const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(oauth_errors) / sizeof(oauth_errors[0]); i++)
+		if (strcmp(code, oauth_errors[i].oauth) == 0 ||
+		    strcmp(code, oauth_errors[i].exception) == 0)
+			return 1;
+	return 0;
+}
+
 /* The error code of a failed reply: x-amzn-ErrorType without its ":..."
- * suffix, else the body's "error" (OAuth), "__type" (after '#') or "code". */
+ * suffix, else the body's "error" (OAuth), "__type" (after '#') or "code".
+ * A code (other than a known one) or a description that quotes a secret
+ * the call sent is left out: checked on the reply's text, since the copies
+ * here are cut short and a token is longer than they are. */
 static void
-error_code(char code[64], char desc[256], const struct tfa_http_response *resp,
-	   const json_t *body)
+error_code(char code[64], char desc[256], const struct call *c,
+	   const struct tfa_http_response *resp, const json_t *body)
 {
 	const char *h = tfa_http_response_header(resp, "x-amzn-errortype");
 	const char *s = NULL;
@@ -511,15 +541,18 @@ error_code(char code[64], char desc[256], const struct tfa_http_response *resp,
 	if (h && *h && *h != ':') {
 		copy_small(tmp, sizeof(tmp), h);
 		tmp[strcspn(tmp, ":")] = '\0';
-		tfa_clean_text(code, 64, tmp);
+		if (known_code(tmp) || !quotes_secret(c, h))
+			tfa_clean_text(code, 64, tmp);
 	} else if ((s = str_member(body, "error")) || (s = str_member(body, "__type")) ||
 		   (s = str_member(body, "code"))) {
 		if (strchr(s, '#'))
 			s = strrchr(s, '#') + 1;
-		tfa_clean_text(code, 64, s);
+		if (known_code(s) || !quotes_secret(c, s))
+			tfa_clean_text(code, 64, s);
 	}
-	if ((s = str_member(body, "error_description")) ||
-	    (s = str_member(body, "message")) || (s = str_member(body, "Message")))
+	if (((s = str_member(body, "error_description")) ||
+	     (s = str_member(body, "message")) || (s = str_member(body, "Message"))) &&
+	    !quotes_secret(c, s))
 		tfa_clean_text(desc, 256, s);
 }
 
@@ -566,13 +599,10 @@ aws_error(struct tfa_err *err, struct call *c, const char *code, char *desc,
 	  long status)
 {
 	const char *exception;
-	size_t i, n;
+	size_t n;
 
+	/* error_code left out a code or description that echoed a secret. */
 	c->kind = classify(code, &exception);
-	/* A description that echoes a secret stays out of the message. */
-	for (i = 0; i < sizeof(c->hide) / sizeof(c->hide[0]); i++)
-		if (c->hide[i] && *c->hide[i] && strstr(desc, c->hide[i]))
-			desc[0] = '\0';
 	n = strlen(desc);
 	if (n && desc[n - 1] == '.')
 		desc[n - 1] = '\0';
@@ -623,7 +653,7 @@ do_call(json_t **out, struct call *c, const struct tfa_http_request *req,
 			root = NULL;
 		}
 	} else {
-		error_code(code, desc, &resp, json_is_object(root) ? root : NULL);
+		error_code(code, desc, c, &resp, json_is_object(root) ? root : NULL);
 		if (code[0]) {
 			rc = aws_error(err, c, code, desc, status);
 			if (tfa_http_retryable(&resp))

@@ -951,6 +951,39 @@ test_flow_failures(void)
 	is_str(err.msg, "SSO OIDC StartDeviceAuthorization: InvalidClientException (HTTP 400)",
 	       "the secret-quoting description is dropped");
 	ok(clean_err(&err), "no secret in the message");
+
+	/* Found by fuzz_sso: the check ran on the description cut to 255
+	 * bytes, so a long one kept the start of the secret; and the error
+	 * code (body or x-amzn-ErrorType) was not checked at all. */
+	setup();
+	load_sc(&sc, CONFIG, "dev", &err);
+	script(2, R(200, REGISTER_OK),
+	       R(400, "{\"error\": \"invalid_client\", \"error_description\": \""
+		 "0123456789012345678901234567890123456789012345678901234567890123456789"
+		 "0123456789012345678901234567890123456789012345678901234567890123456789"
+		 "0123456789012345678901234567890123456789012345678901234567890123456789"
+		 "0123456789 bad secret " CLIENT_SECRET "\"}"));
+	is_int(tfa_sso_token_get(&tok, &CTX, CFG, &sc, 0, &UI, &err), TFA_EAWS,
+	       "a long description quoting the secret: TFA_EAWS");
+	is_str(err.msg, "SSO OIDC StartDeviceAuthorization: InvalidClientException (HTTP 400)",
+	       "the long description is dropped too");
+	ok(clean_err(&err) && !strstr(err.msg, "CLIENTsecret"),
+	   "not even the start of the secret in the message");
+	setup();
+	load_sc(&sc, CONFIG, "dev", &err);
+	script(2, R(200, REGISTER_OK), R(400, "{\"error\": \"" CLIENT_SECRET "\"}"));
+	is_int(tfa_sso_token_get(&tok, &CTX, CFG, &sc, 0, &UI, &err), TFA_EAWS,
+	       "an error code echoing the secret: TFA_EAWS");
+	ok(clean_err(&err) && !strstr(err.aws_code, "CLIENTsecret"),
+	   "the code is left out of the message and aws_code");
+	setup();
+	load_sc(&sc, CONFIG, "dev", &err);
+	script(2, R(200, REGISTER_OK),
+	       RE(400, CLIENT_SECRET ":http://internal.amazon.com/coral/", "{}"));
+	is_int(tfa_sso_token_get(&tok, &CTX, CFG, &sc, 0, &UI, &err), TFA_EAWS,
+	       "an x-amzn-ErrorType echoing the secret: TFA_EAWS");
+	ok(clean_err(&err) && !strstr(err.aws_code, "CLIENTsecret"),
+	   "that code is left out too");
 	tfa_sso_token_dispose(&tok);
 }
 
