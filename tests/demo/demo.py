@@ -292,7 +292,8 @@ class Demo:
         self.expect("the bare plan fails with InvalidClientTokenId",
                     rc == 1 and "InvalidClientTokenId" in out)
         aside("The AWS provider took the stale AWS_ACCESS_KEY_ID over AWS_PROFILE, and\n"
-              "STS does not know it.  The usual fix is an hour with the AWS CLI.")
+              "STS does not know it.  By hand, the checklist starts here: aws sts\n"
+              "get-caller-identity, aws configure list, env | grep AWS_, aws sso login...")
 
         heading("2. The same command with tfauth's shell integration")
         rc, out = self.shell([
