@@ -638,7 +638,8 @@ answer(struct tfa_serve *s, struct conn *c, const struct tfa_serve_request *rq)
 	status = tfa_serve_status(rq, s->token, &why);
 	if (status != 200) {
 		say(s, "refused a credentials request from %s: %s (%d)", c->peer, why, status);
-		for (i = 0; refusals[i].status != status; i++)
+		for (i = 0; i + 1 < sizeof(refusals) / sizeof(refusals[0]) &&
+			    refusals[i].status != status; i++)
 			;
 		return reply(c->fd, status, refusals[i].code, refusals[i].msg,
 			     rq->keep_alive) == 0 && rq->keep_alive;

@@ -14,7 +14,7 @@
  *     the server stops;
  *   - answers GET /credentials with {"AccessKeyId", "SecretAccessKey",
  *     "Token", "Expiration", "AccountId"?}; anything else with 400, 401,
- *     404, 405 or 500 and a small JSON body {"code", "message"}; requests
+ *     404, 405, 431 or 500 and a small JSON body {"code", "message"}; requests
  *     are bounded (TFA_SERVE_MAX_REQUEST bytes, no bodies), a partial
  *     request is dropped after TFA_SERVE_READ_TIMEOUT_MS; keep-alive works;
  *   - reads the credentials from the caches on every request (no process,
@@ -91,8 +91,8 @@ ssize_t tfa_serve_parse(struct tfa_serve_request *out, const char *buf, size_t l
 int tfa_serve_token_equal(const char *a, size_t n, const char *token);
 
 /*
- * The status for a parsed request: 200 for GET (or HEAD) of
- * TFA_SERVE_PATH (a query string is ignored) with the exact token, else
+ * The status for a parsed request: 200 for GET of TFA_SERVE_PATH (a
+ * query string is ignored) with the exact token, else
  * 401 (no or a wrong Authorization: checked first, so that nothing is
  * learnt without the token), 405 (another method), 404 (another path).
  * *why (may be NULL) gets a short reason for the log.
