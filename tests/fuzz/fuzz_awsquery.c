@@ -16,7 +16,8 @@
  * the headers promise are present (identity: account, ARN, user id;
  * session: key id, secret key, token, an expiration; keys: each has an
  * id); one that fails has a message and the HTTP status of the reply, and
- * never quotes a secret key or token that the reply carried.
+ * never quotes a secret key or token that the reply carried, nor the web
+ * identity token we sent (even when the reply echoes it).
  */
 #include "fuzz.h"
 
@@ -24,6 +25,8 @@
 #include "creds.h"
 #include "iam.h"
 #include "sts.h"
+
+#define WEB_TOKEN "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJmdXp6In0.c2lnbmF0dXJl"
 
 static int
 is_space(char c)
@@ -198,9 +201,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			rc = tfa_sts_get_session_token(&s, &ctx, &sts, &creds, &p, &err);
 		} else {
 			struct tfa_sts_web_identity_params p = {
-				"arn:aws:iam::123456789012:role/R", "s", "eyJWEBTOKEN", 0
+				"arn:aws:iam::123456789012:role/R", "s", WEB_TOKEN, 0
 			};
 			rc = tfa_sts_assume_role_with_web_identity(&s, &ctx, &sts, &p, &err);
+			/* The token we sent, even echoed by a reply. */
+			FUZZ_CHECK(!strstr(err.msg, WEB_TOKEN) && !strstr(err.hint, WEB_TOKEN));
 		}
 		if (rc == 0) {
 			FUZZ_STR(s.creds.access_key_id);
