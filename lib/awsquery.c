@@ -696,6 +696,25 @@ code_hint(struct tfa_err *err, const struct tfa_awsquery_call *call,
  * The AWS error document in doc, when it is one: fill err and return
  * TFA_EAWS; else 0.
  */
+/*
+ * Whether s quotes a secret the call sent: a WebIdentityToken (an OIDC
+ * token, valid for hours).  A TokenCode is not looked for: it is six
+ * digits, good for seconds, and would match account ids in the very
+ * AccessDenied messages the user needs.
+ */
+static int
+quotes_secret(const struct tfa_awsquery_call *call, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s && i < call->nparams; i++)
+		if (strcmp(call->params[i].name, "WebIdentityToken") == 0 &&
+		    call->params[i].value && *call->params[i].value &&
+		    strstr(s, call->params[i].value))
+			return 1;
+	return 0;
+}
+
 static int
 aws_error(struct tfa_err *err, const struct tfa_awsquery_call *call,
 	  const struct tfa_awsquery_doc *doc, long status)
@@ -717,10 +736,13 @@ aws_error(struct tfa_err *err, const struct tfa_awsquery_call *call,
 		return 0;
 	n = (size_t)snprintf(path, sizeof(path), "%s/Code", base);
 	code = n < sizeof(path) ? tfa_awsquery_get(doc, path) : NULL;
-	if (!code || !*code)
+	/* A code or message that echoes a secret we sent stays out. */
+	if (!code || !*code || quotes_secret(call, code))
 		return 0;
 	n = (size_t)snprintf(path, sizeof(path), "%s/Message", base);
 	msg = n < sizeof(path) ? tfa_awsquery_get(doc, path) : NULL;
+	if (quotes_secret(call, msg))
+		msg = NULL;
 	n = (size_t)snprintf(path, sizeof(path), "%s/RequestId", root);
 	rid = n < sizeof(path) ? tfa_awsquery_get(doc, path) : NULL;
 	if (!rid) {

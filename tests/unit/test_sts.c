@@ -929,6 +929,19 @@ test_web_identity(void)
 	is_str(s.request_id, "ad4156e9-bce1-11e2-82e6-6b6efEXAMPLE", "request id");
 	tfa_sts_session_dispose(&s);
 
+	/* Found by fuzz_awsquery: an error that echoes the token we sent
+	 * put it in the message. */
+	setup(1, xml(400, "<ErrorResponse " NS "><Error><Type>Sender</Type><Code>"
+		     "InvalidIdentityToken</Code><Message>Couldn't verify token Atza|"
+		     "IQEBLjAsAhRFiXuWpUXuRvQ9PZL3GMFcYevydwIUFAHZwXZXXXXXXXXJnrulxKDHwy87oGKPznh0D6bEQZTSCzyoCtL_8S07pLpr0zMbn6w1lfVZKNTBdDansFBmtGnIsIapjI6xKR02Yc_2bQ8LZbUXSGm6Ry6_BG7PrtLZtj_dfCTj92xNGed-CrKqjG7nPBjNIL016GGvuS5gSvPRUxWES3VYfm1wl7WTI7jn-Pcb6M-buCgHhFOzTQxod27L9CqnOLio7N3gZAGpsp6n1-AJBOCJckcyXe2c6uD0srOJeZlKUm2eTDVMf8IehDVI0r1QOnTV6KzzAI3OY87Vd_cVMQ"
+		     "</Message></Error><RequestId>r-1</RequestId></ErrorResponse>"));
+	is_int(tfa_sts_assume_role_with_web_identity(&s, &CTX, &GLOBAL, &p, &err),
+	       TFA_EAWS, "an error echoing the token: TFA_EAWS");
+	is_str(err.msg, "STS AssumeRoleWithWebIdentity: InvalidIdentityToken (HTTP 400)",
+	       "  ... the message that quotes the token is left out");
+	ok(!strstr(err.msg, "Atza|") && !strstr(err.hint, "Atza|"), "  ... no token anywhere");
+	is_str(err.aws_code, "InvalidIdentityToken", "  ... the code is kept");
+
 	p.web_identity_token = "";
 	setup(1, xml(200, ""));
 	is_int(tfa_sts_assume_role_with_web_identity(&s, &CTX, &GLOBAL, &p, &err),
