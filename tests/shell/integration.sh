@@ -379,6 +379,9 @@ if command -v tmux >/dev/null 2>&1; then
 		tm send-keys -t "$c" tfp Enter
 		wait_line '* prod'
 		tm send-keys -t "$c" C-c
+		# Type the next line only once the picker is gone: leaving, it
+		# flushes the terminal's input (slow under make check-valgrind).
+		wait_line 'tfauth-profile: interrupted'
 		tm send-keys -t "$c" "printf '%s=%s:%s\\n' rc $(st $sh) \"\$AWS_PROFILE\"" Enter
 		check "$sh: tfp, Ctrl-C: status 130, the profile unchanged" wait_line rc=130:prod
 		pane | grep -v '^ *$' >"$t_tmp/screen"
