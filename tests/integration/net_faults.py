@@ -442,6 +442,8 @@ def judge(c):
                   and len(lines) <= 4)
     host = c.url.split("//", 1)[1].split("/", 1)[0]
     words_ok = all(any(x in msg for x in alt) for alt in WORDS[fault])
+    if p.name in ("refresh-role", "sso-portal"):
+        tap.note("%s says: %s" % (name, redact(msg.strip()).replace("\n", " | ")))
     lo, hi = expected_attempts(p, fault)
     slack = 4.0
     tap.check("%s: exit 1 (not killed, no signal)" % name,
