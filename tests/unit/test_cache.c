@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -515,6 +516,65 @@ test_failed_write(void)
 	ok(!has_temp(at("f")), "write: the temp file is removed");
 }
 
+/* An old file (mtime a minute ago) at path; its fd when keep, else -1. */
+static int
+put_old(const char *path, int keep)
+{
+	struct timespec t[2];
+	int fd;
+
+	put(path, "half", 0600);
+	clock_gettime(CLOCK_REALTIME, &t[0]);
+	t[0].tv_sec -= 60;
+	t[1] = t[0];
+	utimensat(AT_FDCWD, path, t, 0);
+	if (!keep)
+		return -1;
+	fd = open(path, O_RDONLY);
+	if (fd >= 0)
+		flock(fd, LOCK_EX);
+	return fd;
+}
+
+/* What killed writers left: the next write of the same file removes it. */
+static void
+test_stale_temps(void)
+{
+	struct tfa_err err;
+	char p[512];
+	int held;
+
+	path_to(p, "stale/x.json");
+	tfa_err_clear(&err);
+	tfa_cache_write(p, "old", 3, &err);
+	put_old(at("stale/x.json.tmp.AAAAAA"), 0);
+	held = put_old(at("stale/x.json.tmp.BBBBBB"), 1);
+	put(at("stale/x.json.tmp.CCCCCC"), "new", 0600);
+	put_old(at("stale/y.json.tmp.DDDDDD"), 0);
+	put_old(at("stale/x.json.tmp.EEEEEEE"), 0);
+	put_old(at("stale/target"), 0);
+	if (symlink("target", at("stale/x.json.tmp.FFFFFF")) < 0)
+		printf("# cannot make a symlink\n");
+	ok(tfa_cache_write(p, "new", 3, &err) == 0, "stale temps: the write works (%s)",
+	   err.msg);
+	ok(mode_of(at("stale/x.json.tmp.AAAAAA")) < 0,
+	   "stale temps: an old, unlocked temp file of the same entry is removed");
+	ok(mode_of(at("stale/x.json.tmp.BBBBBB")) >= 0,
+	   "stale temps: one a live writer holds (flock) is kept");
+	ok(mode_of(at("stale/x.json.tmp.CCCCCC")) >= 0,
+	   "stale temps: one younger than TFA__FS_TEMP_AGE is kept");
+	ok(mode_of(at("stale/y.json.tmp.DDDDDD")) >= 0,
+	   "stale temps: another entry's is kept");
+	ok(mode_of(at("stale/x.json.tmp.EEEEEEE")) >= 0,
+	   "stale temps: a name mkostemp cannot make is kept");
+	ok(lstat(at("stale/x.json.tmp.FFFFFF"), &(struct stat){ 0 }) == 0 &&
+	   mode_of(at("stale/target")) >= 0,
+	   "stale temps: a symbolic link is neither followed nor removed");
+	if (held >= 0)
+		close(held);
+	unlink(at("stale/x.json.tmp.FFFFFF"));
+}
+
 /* ---- credentials ---- */
 
 static const char *const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -840,6 +900,7 @@ main(void)
 	test_write_read();
 	test_refused();
 	test_failed_write();
+	test_stale_temps();
 	test_creds();
 	test_lock();
 	cleanup();
