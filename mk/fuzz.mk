@@ -1,6 +1,7 @@
 # Fuzzing (issue 8): one libFuzzer target per parser family,
 # tests/fuzz/fuzz_<name>.c, with its corpus in tests/fuzz/corpus/<name>/
-# and its dictionary tests/fuzz/<name>.dict (json.dict for the JSON ones).
+# and its dictionary tests/fuzz/<name>.dict (json.dict for the JSON ones,
+# config.dict for keys).
 #
 #   make tests         also builds $(O)/tests/fuzz/fuzz_<name>: the target
 #                      with tests/fuzz/replay.c's plain main, under $(CC);
@@ -67,8 +68,10 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_A) | $(FUZZ
 -include $(FUZZ_LIB_OBJ:.o=.d)
 
 # Shell code: the dictionary of target $t in $dict (tests/fuzz/NAME.dict,
-# or json.dict for the targets that read JSON), empty when none.
-FUZZ_DICT = d=tests/fuzz/$$t.dict; case $$t in process|cache|sso|imds) d=tests/fuzz/json.dict ;; esac; \
+# json.dict for the targets that read JSON, config.dict for keys), empty
+# when none.
+FUZZ_DICT = d=tests/fuzz/$$t.dict; case $$t in process|cache|sso|imds) d=tests/fuzz/json.dict ;; \
+	    keys) d=tests/fuzz/config.dict ;; esac; \
 	    dict=; [ -f $$d ] && dict=-dict=$$d
 
 # Build, then a smoke run: each target over its corpus once.

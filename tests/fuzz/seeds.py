@@ -299,8 +299,24 @@ def imds():
     put("imds", "imds-token-400", "i" + replies((400, [], "")))
 
 
+def keys():
+    # First line: the profile set-keys writes; the rest: the credentials file.
+    d = os.path.join(top, "tests", "data", "config-corpus")
+    for case in sorted(os.listdir(d)):
+        f = os.path.join(d, case, "credentials")
+        if os.path.exists(f):
+            put("keys", case, b"default\n" + open(f, "rb").read())
+    put("keys", "replace-with-token", "dev\n# keys\n[dev]\r\nAWS_Access_Key_ID : old # c\r\n"
+        "aws_secret_access_key=\"old\"\r\naws_session_token =\n  t1\n  t2\n"
+        "aws_security_token = x\n[other]\naws_access_key_id = K\n[dev]\nregion = x\n")
+    put("keys", "add-section", "new profile\n[a]\nx = 1")
+    put("keys", "only-secret", "dev\n[dev]\naws_secret_access_key = s\n  cont\n[profile dev]\n")
+    put("keys", "bad-line", "dev\n[dev]\nno equals here\n")
+    put("keys", "sub-properties", "dev\n[dev]\ns3 =\n  max = 1\naws_access_key_id=A\n")
+
+
 ALL = dict(process=process, fields=fields, shell=shell, explain=explain, config=config,
-           awsquery=awsquery, cache=cache, sso=sso, imds=imds)
+           awsquery=awsquery, cache=cache, sso=sso, imds=imds, keys=keys)
 
 if __name__ == "__main__":
     for t in sys.argv[1:] or ALL:
