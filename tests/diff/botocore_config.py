@@ -94,6 +94,15 @@ def case_paths(case_dir):
             os.path.join(case_dir, "credentials"))
 
 
+def private_copy(case_dir, into):
+    """case_dir copied into the folder into, its files 0600."""
+    dst = os.path.join(into, os.path.basename(case_dir))
+    shutil.copytree(case_dir, dst)
+    for n in os.listdir(dst):
+        os.chmod(os.path.join(dst, n), 0o600)
+    return dst
+
+
 def list_cases(d):
     if not os.path.isdir(d):
         return []
@@ -362,6 +371,12 @@ def main():
         print("1..%d" % tap.n)
         return 1
     home = tempfile.mkdtemp(prefix="tfauth-botocore-")
+    # A clone made under umask 002 has group-writable fixtures, and tfauth
+    # refuses a credentials file others can write to: read 0600 copies.
+    # (Not under home: tfauth would show their paths as ~/...)
+    corpus = tempfile.mkdtemp(prefix="tfauth-corpus-")
+    agree = [private_copy(c, os.path.join(corpus, "agree")) for c in agree]
+    disagree = [private_copy(c, os.path.join(corpus, "disagree")) for c in disagree]
     try:
         try:
             pairs = [list(case_paths(c)) for c in agree + disagree]
@@ -385,6 +400,7 @@ def main():
             check_disagree(tap, c, r, home)
     finally:
         shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(corpus, ignore_errors=True)
     print("1..%d" % tap.n)
     return 1 if tap.failed else 0
 
