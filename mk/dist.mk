@@ -1,7 +1,9 @@
 # make dist: tfauth-$(VERSION).tar.gz (in DISTDIR, default .), the
 # committed tree (git archive HEAD) under a top folder tfauth-$(VERSION)/,
 # from which `make` and `make check` work.  Uncommitted changes are not in
-# it (make dist says so).  make deb: the Debian packages, into build/deb
+# it (make dist says so).  Modes are 0644/0755 (git's default tar.umask
+# 0002 would make them group-writable, which the credentials fixtures of
+# the tests must not be).  make deb: the Debian packages, into build/deb
 # (packaging/deb/build.sh).
 DISTDIR   ?= .
 DIST_NAME := tfauth-$(VERSION)
@@ -12,7 +14,7 @@ dist:
 	  { echo 'make dist: needs a git checkout (it packs what git has committed)' >&2; exit 1; }
 	@git diff --quiet HEAD -- || \
 	  echo 'make dist: note: uncommitted changes are not in the tarball' >&2
-	git archive --format=tar --prefix=$(DIST_NAME)/ HEAD | gzip -n9 >$(DIST_TAR).tmp
+	git -c tar.umask=0022 archive --format=tar --prefix=$(DIST_NAME)/ HEAD | gzip -n9 >$(DIST_TAR).tmp
 	@mv $(DIST_TAR).tmp $(DIST_TAR)
 	@echo "$(DIST_TAR)"
 

@@ -82,6 +82,9 @@ def main():
         check("every entry is under %s/" % name,
               all(x == name or x.startswith(name + "/") for x in names),
               [x for x in names if not x.startswith(name)][:10])
+        writable = [m.name for m in members if m.mode & 0o022]
+        check("no entry is group- or world-writable (0644/0755)", not writable,
+              writable[:10])
         files = set(x[len(name) + 1:] for x, m in zip(names, members)
                     if not m.isdir())
         p = subprocess.run(["git", "-C", TOP, "ls-tree", "-r", "--name-only", "HEAD"],
