@@ -116,6 +116,40 @@ test_parse(void)
 	}
 }
 
+/* Random bytes and mutated requests: no crash (ASan watches), and never
+ * more taken than given. */
+static void
+test_parse_random(void)
+{
+	static const char seed[] = "GET /credentials HTTP/1.1\r\nAuthorization: abc\r\n"
+				   "Connection: keep-alive\r\nContent-Length: 0\r\n\r\n";
+	struct tfa_serve_request rq;
+	unsigned state = 12345;
+	char buf[512];
+	int i, bad = 0;
+	size_t j, n;
+	ssize_t r;
+
+	for (i = 0; i < 20000; i++) {
+		memcpy(buf, seed, sizeof(seed) - 1);
+		n = sizeof(seed) - 1;
+		for (j = 0; j < 1 + (size_t)(i % 6); j++) {
+			state = state * 1103515245u + 12345u;
+			buf[(state >> 8) % n] = (char)(state >> 20);
+		}
+		if (i % 3 == 0) {
+			state = state * 1103515245u + 12345u;
+			n = (state >> 8) % n;
+		}
+		r = tfa_serve_parse(&rq, buf, n);
+		if (r > (ssize_t)n || (r > 0 && (rq.method + rq.method_len > buf + n ||
+						 rq.target + rq.target_len > buf + n ||
+						 (rq.auth && rq.auth + rq.auth_len > buf + n))))
+			bad++;
+	}
+	is_int(bad, 0, "20,000 mutated requests: nothing taken past the end");
+}
+
 static void
 test_status(void)
 {
@@ -682,6 +716,7 @@ main(void)
 		return 1;
 	}
 	test_parse();
+	test_parse_random();
 	test_status();
 	test_responses();
 	test_view();
