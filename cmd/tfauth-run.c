@@ -81,7 +81,7 @@ static const char help[] =
 	"  -q, --quiet       say nothing but errors and advice\n"
 	"  -s, --serve-credentials\n"
 	"                    serve CMD its credentials on a loopback endpoint that\n"
-	"                    refreshes them (default: TFAUTH_SERVE=1 or 0)\n"
+	"                    refreshes them; export TFAUTH_SERVE=1 does the same\n"
 	"  -S, --no-serve-credentials\n"
 	"                    export them as before, whatever TFAUTH_SERVE says\n"
 	"  -h, --help, -V, --version\n"
