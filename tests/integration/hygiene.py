@@ -14,8 +14,10 @@ its authentication on (issue #8, part 6).
            (credential_process, terraform) get 4 MiB back, through the
            tfauth -> tfauth-env -> tfauth-refresh exec chain too.
   modes    under umask 000 and 022: every file tfauth creates (credentials
-           file, its backup, role cache entries, lock files, ~/.aws itself)
-           is 0600, every folder 0700.
+           file, its backup, role cache entries, lock files, ~/.aws itself,
+           the SSO token, client registration and role credentials of an
+           IAM Identity Center login with the SSO emulator) is 0600, every
+           folder 0700; the login's browser gets no secret in its argv.
   refused  a credentials file others can write to (0620, 0602), a
            world-writable config file, a group-writable role cache entry
            or SSO token: refused with "chmod 600 PATH", nothing on stdout,
@@ -40,6 +42,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ACCOUNT, TOP, Moto, MotoError, Runner, Tap,  # noqa: E402
                      clean_env, register_secret)
+from ssoemu import MotoRoleSource, SsoEmu  # noqa: E402
 
 BIN = os.environ.get("TFAUTH_BIN") or os.path.join(TOP, "bin")
 TIMEOUT = 30
@@ -153,16 +156,26 @@ echo "Apply complete! Resources: 0 added, 0 changed, 0 destroyed."
 """
 
 
+# The browser of an SSO login: approves the device code by visiting the
+# verification URL (the emulator's manual mode).
+BROWSER = r"""#!/bin/sh
+exec curl -s -o /dev/null --noproxy '*' --max-time 5 "$1"
+"""
+
+
 class World:
     def __init__(self, moto, root):
         self.moto, self.root = moto, root
         iam = moto.client("iam")
-        with moto.setup_calls(8):
+        with moto.setup_calls(12):
             moto.create_user(iam, "alice", allow_all=True)
             self.akid, self.secret = moto.create_key(iam, "alice")
             self.akid2, self.secret2 = moto.create_key(iam, "alice")
             self.role_arn = moto.create_role(
                 iam, "deploy", ["arn:aws:iam::%s:user/alice" % ACCOUNT])
+            self.sso_src = MotoRoleSource.seed(moto, iam, ["Admin"])
+        self.emu = None
+        self.browser = self.script("browser", BROWSER)
         self.notes = os.path.join(root, "notes")
         os.mkdir(self.notes, 0o700)
         self.proc = self.script("proc.sh", PROC)
@@ -205,7 +218,11 @@ class World:
             "HYG_AKID": self.akid,
             "HYG_SECRET": self.secret,
         })
-        for k in ("TERM", "TMUX", "TMUX_PANE"):
+        if self.emu:
+            e["AWS_ENDPOINT_URL_SSO_OIDC"] = self.emu.url
+            e["AWS_ENDPOINT_URL_SSO"] = self.emu.url
+            e["BROWSER"] = self.browser
+        for k in ("TERM", "TMUX", "TMUX_PANE", "DISPLAY", "WAYLAND_DISPLAY"):
             e.pop(k, None)
         if SANITIZED:
             # ASan lowers the core limit itself before main (to 1 byte):
@@ -509,6 +526,55 @@ def modes_checks(w):
             os.umask(old)
 
 
+def sso_checks(w):
+    if not shutil.which("curl"):
+        tap.skip("modes: an IAM Identity Center login", "curl (the browser) is missing")
+        return
+    ok, _ = have_strace()
+    for mask in (0o000, 0o022):
+        old = os.umask(mask)
+        try:
+            home = w.home(credentials=False)
+            env = w.env(home)
+            before = snapshot(home)
+            trace = os.path.join(w.root, "trace") if ok and mask == 0 else None
+            r = tool("tfauth-refresh", "sso", env=env, strace=trace)
+            new = created(home, before)
+            secrets = []
+            for rel in new:
+                if rel.endswith(".json"):
+                    try:
+                        with open(os.path.join(home, rel)) as f:
+                            j = json.load(f)
+                    except (OSError, ValueError):
+                        continue
+                    for k in ("accessToken", "refreshToken", "clientSecret"):
+                        if isinstance(j.get(k), str):
+                            secrets.append(register_secret(j[k]))
+                    c = j.get("Credentials") or {}
+                    for k in ("SecretAccessKey", "SessionToken"):
+                        if isinstance(c.get(k), str):
+                            secrets.append(register_secret(c[k]))
+            tap.check("modes, umask %03o: an SSO login creates ~/.aws/sso, its "
+                      "cache and ~/.aws/cli/cache 0700, the token, the client "
+                      "registration and the role credentials 0600" % mask,
+                      r.rc == 0 and ".aws/sso/cache" in new and
+                      ".aws/cli/cache" in new and
+                      len([k for k in new if k.endswith(".json")]) >= 3 and
+                      not bad_modes(new), "%s\nnew: %s" % (r, new))
+            if trace:
+                calls = execs(trace)
+                bad = [os.path.basename(p) for _, p, a in calls
+                       if any(x in a for x in secrets)]
+                tap.check("argv: an SSO login runs the browser with no secret in "
+                          "any argv (%d processes)" % len(calls),
+                          len(secrets) >= 3 and not bad and
+                          any(os.path.basename(p) == "browser" for _, p, _ in calls),
+                          "secrets: %d, bad: %s" % (len(secrets), bad))
+        finally:
+            os.umask(old)
+
+
 # -- refused -------------------------------------------------------------
 
 def refused_checks(w):
@@ -601,6 +667,7 @@ def main():
     root = tempfile.mkdtemp(prefix="tfauth-hygiene.")
     os.chmod(root, 0o700)
     moto = Moto(no_auth_count=0)
+    emu = None
     try:
         try:
             moto.start()
@@ -608,11 +675,16 @@ def main():
             tap.check("moto's server starts", False, e)
             return tap.done()
         w = World(moto, root)
+        w.emu = emu = SsoEmu(w.sso_src, assignments={ACCOUNT: ["Admin"]},
+                             interval=1, mode="manual", poll_count=0).start()
         argv_checks(w)
         core_checks(w)
         modes_checks(w)
+        sso_checks(w)
         refused_checks(w)
     finally:
+        if emu:
+            emu.stop()
         moto.stop()
         shutil.rmtree(root, ignore_errors=True)
     return tap.done()
