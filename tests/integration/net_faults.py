@@ -450,6 +450,9 @@ def judge(c):
               r.rc == 1 and "Sanitizer" not in err and "runtime error" not in err, r)
     tap.check("%s: ended within the %d s budget (%.1f s)" % (name, p.budget, r.elapsed),
               r.elapsed < p.budget + slack, r)
+    if fault in ("hang", "drip"):
+        tap.check("%s: it was the timeout that ended it (not another failure)"
+                  % name, r.elapsed >= p.budget * 0.9, r)
     # A reply that arrived whole but does not parse may name the service
     # instead of the address (IMDS's says "EC2 IMDS role 'NAME'").
     named = host in msg or (fault == "truncated" and "IMDS" in msg)
