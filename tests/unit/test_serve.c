@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -701,6 +702,60 @@ test_server(void)
 		   "stopped: the token file and its folder are gone");
 	}
 	is_int(request(port, req, buf, sizeof(buf)), -2, "stopped: connection refused");
+
+	/* The command ends while a refresh waits (on a prompt): the stop ends
+	 * the refresh and does not wait for it. */
+	{
+		char slow[600], pidfile[600];
+		struct timespec t0, t1;
+		pthread_t t;
+		long pid = 0;
+		double secs;
+
+		snprintf(slow, sizeof(slow), "%s/slow.sh", dir);
+		snprintf(pidfile, sizeof(pidfile), "%s/slow.pid", dir);
+		f = fopen(slow, "w");
+		if (f) {
+			fprintf(f, "#!/bin/sh\necho $$ >'%s.tmp'\nmv '%s.tmp' '%s'\n"
+				"exec sleep 30\n", pidfile, pidfile, pidfile);
+			fclose(f);
+		}
+		chmod(slow, 0700);
+		o.refresh_path = slow;
+		write_role_cache(cache, "ASIAOLDEXAMPLE000001", 120);
+		s = NULL;
+		if (!ok(tfa_serve_start(&s, &o, &err) == 0, "a second server starts"))
+			goto done;
+		f = fopen(tfa_serve_token_file(s), "r");
+		if (f) {
+			if (!fgets(token, sizeof(token), f))
+				token[0] = '\0';
+			fclose(f);
+		}
+		snprintf(req, sizeof(req), "GET /credentials HTTP/1.1\r\nAuthorization: %s\r\n"
+			 "Connection: close\r\n\r\n", token);
+		par[0].port = port_of(tfa_serve_url(s));
+		par[0].req = req;
+		pthread_create(&t, NULL, one, &par[0]);
+		for (i = 0; i < 500 && access(pidfile, F_OK) != 0; i++)
+			usleep(10000);
+		f = fopen(pidfile, "r");
+		if (f) {
+			if (fscanf(f, "%ld", &pid) != 1)
+				pid = 0;
+			fclose(f);
+		}
+		ok(pid > 0, "a request started the (slow) refresh");
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		tfa_serve_stop(s);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		pthread_join(t, NULL);
+		secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+		ok(secs < 5, "stopped in %.2f s, not after the refresh's 30", secs);
+		ok(pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH,
+		   "... the refresh was ended (and reaped)");
+	}
+done:
 	tfa_serve_stop(NULL);
 	tfa_config_free(cfg);
 	tfa_ctx_dispose(&ctx);
