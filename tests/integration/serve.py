@@ -29,9 +29,13 @@ refresh is due make one AssumeRole; warm fetches make none; the child's
 exit status passes through, and then the port refuses connections and the
 token file and folder are gone; SIGTERM to tfauth-run reaches the child and
 the files go; TFAUTH_SERVE=1 turns it on, --no-serve-credentials off, a
-bad value stops; an MFA profile in a real terminal (tmux): the refresh
-asks once for the code while several requests wait, and they all get the
-new credentials.
+bad value stops; served credentials moto does not know: the stand-in
+terraform (fake_terraform.py) fails, tfauth-run logs in again and reruns
+it with a new endpoint; export TFAUTH_SERVE=1 through the bash, zsh and
+fish wrappers; an SSO profile (ssoemu.py): role credentials due, then the
+token too (its refresh token), with no new login; an MFA profile in a
+real terminal (tmux): the refresh asks once for the code while several
+requests wait, and they all get the new credentials.
 
 Every process runs with a bounded wait and is killed if it overruns;
 everything listens on 127.0.0.1; HOME is a temp folder.  Nothing here
@@ -764,6 +768,63 @@ def wrappers(t):
                                    err.decode()[-1500:]))
 
 
+FAKE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_terraform.py")
+
+
+def rerun(t):
+    """Served credentials moto does not know (a spoiled cache entry that
+    looks fresh): the stand-in terraform fails with InvalidClientTokenId,
+    tfauth-run logs in again and reruns it with a new endpoint: ok."""
+    import hashlib
+    bindir = os.path.join(t.root, "fakebin")
+    os.mkdir(bindir, 0o700)
+    os.symlink(FAKE, os.path.join(bindir, "terraform"))
+    log = os.path.join(t.root, "terraform.log")
+    key = hashlib.sha1(json.dumps({"RoleArn": t.w.deploy, "RoleSessionName": "tfa-serve"},
+                                  sort_keys=True).encode()).hexdigest()
+    path = os.path.join(t.home, ".aws", "cli", "cache", key + ".json")
+    exp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3000))
+    body = {"Credentials": {"AccessKeyId": "ASIASPOILEDEXAMPLE00",
+                            "SecretAccessKey": "spoiledSecretExampleSpoiledSecret0123456",
+                            "SessionToken": "spoiledTokenExample" * 4, "Expiration": exp},
+            "AssumedRoleUser": {"Arn": "arn:aws:sts::%s:assumed-role/deploy/x" % ACCOUNT,
+                                "AssumedRoleId": "AROAEXAMPLE:x"}}
+    SECRETS.update([body["Credentials"]["SecretAccessKey"],
+                    body["Credentials"]["SessionToken"]])
+    with open(path + ".tmp", "w") as f:
+        json.dump(body, f)
+    os.chmod(path + ".tmp", 0o600)
+    os.rename(path + ".tmp", path)
+    env = t.env(FAKE_TF_LOG=log, PATH=os.pathsep.join([bindir, t.env()["PATH"]]))
+    m = t.proxy.mark()
+    p = subprocess.Popen([RUN, "--serve-credentials", "-p", "role", "--", "terraform", "plan"],
+                         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=WAIT * 2)
+    except subprocess.TimeoutExpired:
+        kill_group(p)
+        out, err = p.communicate(timeout=10)
+    out, err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+    try:
+        with open(log) as f:
+            runs = [json.loads(line) for line in f]
+    except OSError:
+        runs = []
+    harvest(t.home)
+    diag = "rc=%s\n%s\n%s\n%s\n%s" % (p.returncode, [r.get("result") for r in runs],
+                                      t.proxy.actions(m), out[-300:], err[-1500:])
+    check("rerun: spoiled served credentials: InvalidClientTokenId, a new login, "
+          "the rerun with a new endpoint succeeds (exit 0, one AssumeRole)",
+          p.returncode == 0 and [r.get("result") for r in runs] ==
+          ["InvalidClientTokenId", "ok"] and "Plan: 1 to add" in out and
+          "running 'terraform plan' again" in err and
+          t.proxy.count("AssumeRole", m) == 1 and
+          not any(r.get("profile") for r in runs), diag)
+    check("rerun: no private folder left after two runs",
+          os.listdir(os.path.join(t.root, "tmp")) == [], os.listdir(os.path.join(t.root, "tmp")))
+
+
 WRAPPER = r"""#!/bin/sh
 # run.sh DIR ARGS...: ARGS on this terminal, with only the environment of
 # DIR/env (and the pane's TERM); the exit status goes to DIR/rc.
@@ -946,6 +1007,7 @@ def main():
         main_run(t)
         sigterm(t)
         setting(t)
+        rerun(t)
         wrappers(t)
         sso_case(t)
         mfa_terminal(t)
