@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,12 +13,38 @@
 
 const char *cli_prog = "tfauth";
 
+static void
+on_sigxfsz(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A write past RLIMIT_FSIZE ('ulimit -f') raises SIGXFSZ, whose default
+ * action kills the process without a word (the file being replaced stays
+ * intact: it is written through a temp file).  Caught, the write fails with
+ * EFBIG instead and the user reads which file could not be written.  A
+ * handler, not SIG_IGN: exec resets it, so terraform, credential_process
+ * and the browser start with the default.
+ */
+static void
+catch_sigxfsz(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigxfsz;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGXFSZ, &sa, NULL);
+}
+
 void
 cli_init(const char *argv0)
 {
 	const char *slash;
 
 	tfa_core_dumps_off();
+	catch_sigxfsz();
 	if (!argv0 || !*argv0)
 		return;
 	slash = strrchr(argv0, '/');
