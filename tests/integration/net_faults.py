@@ -45,7 +45,6 @@ overruns; nothing prints a secret (diagnostics are redacted).
 import concurrent.futures
 import datetime
 import hashlib
-import http.server
 import json
 import os
 import re
@@ -57,7 +56,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ACCOUNT, TOP, Moto, MotoError, Runner, Tap,  # noqa: E402
-                     ToolRun, clean_env, start_session)
+                     ToolRun, clean_env)
 from faultproxy import FaultProxy, action, path_prefix, refused_url  # noqa: E402
 from ssoemu import MotoRoleSource, SsoEmu  # noqa: E402
 from stsproxy import StsProxy  # noqa: E402

@@ -35,12 +35,10 @@ Everything on 127.0.0.1, a temporary HOME; every wait is bounded; every
 process group is killed in a finally block.  Nothing prints a secret.
 """
 import fcntl
-import hashlib
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
