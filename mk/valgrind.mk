@@ -15,8 +15,9 @@ check-valgrind: all tests
 	  echo 'check-valgrind: not with SANITIZE= (valgrind cannot run sanitized binaries)' >&2; \
 	  exit 2; fi
 	@sh tests/deps.sh
-	@VALGRIND='$(VALGRIND)' sh tests/valgrind/wrap.sh $(abspath $(B)) $(abspath $(VALGRIND_DIR))
-	@TFAUTH_BIN=$(abspath $(VALGRIND_DIR))/bin TFAUTH_TESTBIN=$(abspath $(O)/tests) \
+	@VALGRIND='$(VALGRIND)' sh tests/valgrind/wrap.sh $(abspath $(B)) $(abspath $(VALGRIND_DIR)) \
+	  $(abspath $(O)/tests)
+	@TFAUTH_BIN=$(abspath $(VALGRIND_DIR))/bin TFAUTH_TESTBIN=$(abspath $(VALGRIND_DIR))/tests \
 	  TFAUTH_VALGRIND_LOGS=$(abspath $(VALGRIND_DIR))/logs \
 	  TFAUTH_TEST_TIMEOUT=$${TFAUTH_TEST_TIMEOUT:-900} \
 	  sh tests/run.sh $(VALGRIND_TESTS)

@@ -694,11 +694,13 @@ test_server(void)
 	   "... saying why");
 
 	{
-		char tdir[600];
+		char tdir[600], tfile[600];
+		/* tokfile lives in s, which the stop frees. */
+		snprintf(tfile, sizeof(tfile), "%s", tokfile);
 		snprintf(tdir, sizeof(tdir), "%s", tokfile);
 		*strrchr(tdir, '/') = '\0';
 		tfa_serve_stop(s);
-		ok(access(tokfile, F_OK) != 0 && access(tdir, F_OK) != 0,
+		ok(access(tfile, F_OK) != 0 && access(tdir, F_OK) != 0,
 		   "stopped: the token file and its folder are gone");
 	}
 	is_int(request(port, req, buf, sizeof(buf)), -2, "stopped: connection refused");
