@@ -1,13 +1,13 @@
-# make check-valgrind — the CLI and shell test suites with every tfauth
-# binary under valgrind memcheck (tests/valgrind/wrap.sh: wrappers in
+# make check-valgrind — the unit tests, and the CLI and shell test suites
+# with every tfauth binary, under valgrind memcheck (tests/valgrind/wrap.sh: wrappers in
 # $(O)/valgrind/bin, given to the suites as TFAUTH_BIN; siblings run under
 # valgrind too).  tests/run.sh ends with one more result: every
 # valgrind log is free of errors and of definitely lost blocks.
 #
-#   make check-valgrind                     tests/cli and tests/shell
+#   make check-valgrind                     unit, tests/cli, tests/shell
 #   make check-valgrind VALGRIND_TESTS=cli  only some suites (run.sh words)
 VALGRIND       ?= valgrind
-VALGRIND_TESTS ?= cli/ shell/
+VALGRIND_TESTS ?= test_ cli/ shell/
 VALGRIND_DIR   := $(O)/valgrind
 
 check-valgrind: all tests
