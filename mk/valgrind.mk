@@ -1,13 +1,18 @@
-# make check-valgrind — the unit tests, and the CLI and shell test suites
-# with every tfauth binary, under valgrind memcheck (tests/valgrind/wrap.sh: wrappers in
-# $(O)/valgrind/bin, given to the suites as TFAUTH_BIN; siblings run under
-# valgrind too).  tests/run.sh ends with one more result: every
+# make check-valgrind — the unit tests, and the CLI, shell and main
+# integration suites with every tfauth binary, under valgrind memcheck
+# (tests/valgrind/wrap.sh: wrappers in $(O)/valgrind/bin, given to the
+# suites as TFAUTH_BIN; siblings run under valgrind too).  tests/run.sh ends with one more result: every
 # valgrind log is free of errors and of definitely lost blocks.
 #
-#   make check-valgrind                     unit, tests/cli, tests/shell
+#   make check-valgrind                     unit, cli, shell, integration
 #   make check-valgrind VALGRIND_TESTS=cli  only some suites (run.sh words)
 VALGRIND       ?= valgrind
-VALGRIND_TESTS ?= test_ cli/ shell/
+# The integration suites whose tools' paths matter most (STS, IAM, SSO,
+# caches, set-keys); not run.py: valgrind runs posix_spawn's vfork child
+# as a fork, so tfauth-run cannot see a failed exec there.
+VALGRIND_TESTS ?= test_ cli/ shell/ integration/hygiene integration/chain \
+                  integration/sso.py integration/moto_sts integration/doctor.py \
+                  integration/set_keys integration/cache_interop
 VALGRIND_DIR   := $(O)/valgrind
 
 check-valgrind: all tests

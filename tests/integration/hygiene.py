@@ -131,7 +131,8 @@ note=$HYG_NOTES/proc.$$
 limit() { awk '/^Max core file size/ {print $5}' "/proc/$1/limits"; }
 p=$PPID
 while [ "$p" -gt 1 ]; do
-	case $(cat "/proc/$p/comm" 2>/dev/null) in tfauth*) break ;; esac
+	# (memcheck-amd64-: a tfauth binary under make check-valgrind)
+	case $(cat "/proc/$p/comm" 2>/dev/null) in tfauth*|memcheck*) break ;; esac
 	p=$(awk '/^PPid:/ {print $2}' "/proc/$p/status")
 done
 echo "self $(limit $$)" >"$note"
@@ -442,7 +443,8 @@ def core_checks(w):
               "(through tfauth -> tfauth-env -> tfauth-refresh)",
               r.rc == 0 and ("self " + want_user) in note, "%s\n%s" % (r, notes))
     tap.check("core: ... while the tfauth process that runs it has 1 byte",
-              any(x.startswith("tfauth tfauth-") and x.endswith(" 1") for x in note),
+              any((x.startswith("tfauth tfauth-") or x.startswith("tfauth memcheck"))
+                  and x.endswith(" 1") for x in note),
               notes)
 
     # terraform under tfauth-run.
@@ -452,7 +454,8 @@ def core_checks(w):
     tap.check("core: terraform gets the user's core limit back from tfauth-run",
               r.rc == 0 and ("self " + want_user) in note, "%s\n%s" % (r, notes))
     tap.check("core: ... while tfauth-run has 1 byte",
-              any(x.startswith("parent tfauth-run") and x.endswith(" 1")
+              any((x.startswith("parent tfauth-run") or
+                   x.startswith("parent memcheck")) and x.endswith(" 1")
                   for x in note), notes)
 
 
