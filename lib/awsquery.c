@@ -182,7 +182,10 @@ on_start(void *data, const XML_Char *name, const XML_Char **attrs)
 	char *path;
 
 	(void)attrs;
-	local = local ? local + 1 : name;
+	/* "a:x" is x; a name that ends in ':' has no prefix to drop (expat
+	 * runs without namespace rules, so "a:" is a name), and an empty
+	 * step would make the root "", the empty document's. */
+	local = local && local[1] ? local + 1 : name;
 	nlen = strlen(local);
 	if (c->code)
 		return;

@@ -961,6 +961,15 @@ test_parse_and_dates(void)
 		"<R><L><member><N>a</N></member><member><N> b </N><X><N>inner</N></X>"
 		"</member></L><T>x&amp;y&#65;<![CDATA[<z>]]></T></R>";
 
+	/* Found by fuzz_awsquery: an element named "a:" had the empty path,
+	 * so the root was "", as for an empty document. */
+	tfa_awsquery_doc_init(&d);
+	is_int(tfa_awsquery_parse(&d, "<a: x=''><b:c>u</b:c></a:>", 26, &err), 0,
+	       "a name ending in ':' parses");
+	is_str(tfa_awsquery_root(&d), "a:", "  ... and is its own path");
+	is_str(tfa_awsquery_get(&d, "a:/c"), "u", "  ... its child's prefix is dropped");
+	tfa_awsquery_doc_dispose(&d);
+
 	tfa_awsquery_doc_init(&d);
 	is_int(tfa_awsquery_parse(&d, doc, strlen(doc), &err), 0, "parse a document");
 	is_str(tfa_awsquery_root(&d), "R", "root");
