@@ -41,6 +41,14 @@ LIB_SO     := $(O)/$(SO_REAL)
 LIB_MAP    := mk/libtfauth.map
 PC_FILE    := $(O)/tfauth.pc
 
+# Objects compiled before lib/ was built with -fPIC are rebuilt once: make
+# does not see a change of flags, so they depend on this stamp, made when
+# the Makefile is read (a missing file is never remade under .SECONDARY).
+ifeq ($(wildcard $(O)/.fpic),)
+  $(shell mkdir -p $(O) && touch $(O)/.fpic)
+endif
+$(LIB_OBJ): $(O)/.fpic
+
 $(LIB_SO): $(LIB_OBJ) $(LIB_MAP)
 	$(CC) -shared -Wl,-soname,$(SO_NAME) -Wl,--version-script=$(LIB_MAP) \
 	  -Wl,--no-undefined $(ALL_LDFLAGS) -o $@ $(LIB_OBJ) $(DEP_LIBS)

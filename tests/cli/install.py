@@ -315,7 +315,8 @@ def debian(tmp):
     multiarch = "x86_64-linux-gnu"
     variables = []
     for a in m.group(1).replace("\\\n", " ").split():
-        if "=" in a and not a.startswith(("CFLAGS", "LDFLAGS", '"')) and \
+        if "=" in a and not a.startswith(("CFLAGS", "LDFLAGS", '"', "SANITIZE=",
+                                           "DEVELOPER=")) and \
                 not a.endswith('"'):
             variables.append(a.replace("$(DEB_HOST_MULTIARCH)", multiarch))
     entries, owner = [], {}

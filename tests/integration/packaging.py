@@ -84,7 +84,8 @@ def base_env(**extra):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("AWS_", "TFAUTH_", "MAKE", "DEB_", "DH_",
                                 "PKG_CONFIG", "MANPATH", "LD_"))
-           and k not in ("MFLAGS", "DESTDIR", "CFLAGS", "LDFLAGS", "CPPFLAGS")}
+           and k not in ("MFLAGS", "DESTDIR", "CFLAGS", "LDFLAGS", "CPPFLAGS",
+                         "SANITIZE", "DEVELOPER")}
     env.update(extra)
     return env
 
