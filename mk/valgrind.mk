@@ -9,10 +9,11 @@
 VALGRIND       ?= valgrind
 # The integration suites whose tools' paths matter most (STS, IAM, SSO,
 # caches, set-keys); not run.py: valgrind runs posix_spawn's vfork child
-# as a fork, so tfauth-run cannot see a failed exec there.
+# as a fork, so tfauth-run cannot see a failed exec there.  Not
+# install.py: it checks the binaries themselves (ldd), not their runs.
 VALGRIND_TESTS ?= test_ cli/ shell/ integration/hygiene integration/chain \
                   integration/sso.py integration/moto_sts integration/doctor.py \
-                  integration/set_keys integration/cache_interop
+                  integration/set_keys integration/cache_interop -cli/install.py
 VALGRIND_DIR   := $(O)/valgrind
 
 check-valgrind: all tests

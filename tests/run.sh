@@ -9,6 +9,7 @@
 #
 #   tests/run.sh                 every suite
 #   tests/run.sh config cli      only suites whose path contains a word
+#   tests/run.sh cli/ -man       ... and none whose path contains -'s word
 #
 # After the last suite, one more result: no secret the tests used appears
 # in any suite's output.  The secrets are the fixtures' (found in the test
@@ -128,9 +129,15 @@ nsuites=0
 for s in $suites; do
 	name=${s#"$top"/}; name=${name#"$TFAUTH_TESTBIN"/}
 	if [ -n "$filters" ]; then
-		want=0
-		for w in $filters; do case ${name#tests/} in *"$w"*) want=1 ;; esac; done
-		[ $want = 1 ] || continue
+		want=0 some=0 drop=0
+		for w in $filters; do
+			case $w in
+			-*) case ${name#tests/} in *"${w#-}"*) drop=1 ;; esac ;;
+			*) some=1; case ${name#tests/} in *"$w"*) want=1 ;; esac ;;
+			esac
+		done
+		[ $some = 1 ] || want=1
+		[ $want = 1 ] && [ $drop = 0 ] || continue
 	fi
 	case $s in
 	*.sh) set -- sh "$s" ;;

@@ -60,8 +60,8 @@ for b in "$bindir"/tfauth*; do
 	ln -s "../../../bin/$name" "$out/real/libexec/tfauth/$name"
 	n=$((n + 1))
 done
-# The unit tests too, when their folder is given (OUTDIR/tests, with the
-# test tools of the suites as they are).
+# The unit tests too, when their folder is given (OUTDIR/tests, with
+# everything else of that folder, such as the suites' tools, as it is).
 if [ -n "$testbin" ] && [ -d "$testbin" ]; then
 	mkdir -p "$out/tests"
 	for b in "$testbin"/test_*; do
@@ -73,6 +73,10 @@ if [ -n "$testbin" ] && [ -d "$testbin" ]; then
 		[ "$(basename "$b")" != test_run ] || continue
 		wrapper "$(basename "$b")" "$b" "$out/tests/$(basename "$b")"
 	done
-	[ -d "$testbin/tools" ] && ln -s "$testbin/tools" "$out/tests/tools"
+	# The rest as it is (tools/, fuzz/ ...).
+	for b in "$testbin"/*; do
+		case $(basename "$b") in test_*) continue ;; esac
+		ln -s "$b" "$out/tests/$(basename "$b")"
+	done
 fi
 [ "$n" -gt 0 ] || { echo "wrap.sh: no tfauth binary in $bindir" >&2; exit 1; }
