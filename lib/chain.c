@@ -403,9 +403,9 @@ web_identity(struct tfa_creds *out, char **arn, struct run *r, const char *role_
 	struct tfa_sts_session sess;
 	struct tfa_sts_web_identity_params p;
 	struct tfa_sts_target t;
-	struct tfa_buf token;
-	char session[48];
-	int rc, missing = 0;
+	struct tfa_buf token, key = TFA_BUF_INIT, path = TFA_BUF_INIT;
+	char session[48], hex[41];
+	int rc, missing = 0, fd = -1;
 
 	if (!role_arn) {
 		tfa_err_set(r->err, TFA_EINVAL, "web identity for %s has no role ARN",
@@ -413,24 +413,42 @@ web_identity(struct tfa_creds *out, char **arn, struct run *r, const char *role_
 		tfa_err_hint(r->err, "set role_arn in the profile, or AWS_ROLE_ARN");
 		return TFA_EINVAL;
 	}
-	if ((rc = need_net(r, "a web identity login")) < 0)
-		return rc;
+	/*
+	 * Cached like a role, so that tfauth-run, its credentials endpoint
+	 * and credential_process answer from a file; the key is tfauth's own
+	 * (the AWS CLI's holds a session name made from the clock).
+	 */
+	tfa_buf_adds(&key, "{\"RoleArn\": ");
+	tfa_cache_py_json_string(&key, role_arn);
+	tfa_buf_adds(&key, ", \"RoleSessionName\": ");
+	tfa_cache_py_json_string(&key, session_name ? session_name : "");
+	tfa_buf_adds(&key, ", \"WebIdentityTokenFile\": ");
+	tfa_cache_py_json_string(&key, token_file ? token_file : "");
+	tfa_buf_adds(&key, ", \"tfauth\": \"AssumeRoleWithWebIdentity\"}");
+	tfa_cache_sha1_hex(hex, key.ptr);
+	tfa_buf_dispose(&key);
+	cache_path(&path, r, hex);
 	tfa_buf_init_secret(&token, (size_t)1 << 20);
+	if ((rc = cached(out, arn, r, path.ptr)) != 0)
+		goto done;
+	if ((rc = need_net(r, "a web identity login")) < 0)
+		goto done;
+	if ((rc = tfa_cache_lock(&fd, path.ptr, LOCK_WAIT, r->err)) < 0)
+		goto done;
+	if ((rc = cached(out, arn, r, path.ptr)) != 0)
+		goto done;
 	/* The token file is read fresh each time, as the SDKs do. */
 	if ((rc = tfa_cache_read(&token, token_file, &missing, r->err)) < 0 || missing) {
 		if (missing)
 			rc = tfa_err_set(r->err, TFA_ENOTFOUND, "cannot read the web identity "
 					 "token file '%s'", token_file);
-		tfa_buf_dispose(&token);
-		return rc;
+		goto done;
 	}
 	while (token.len && (token.ptr[token.len - 1] == '\n' || token.ptr[token.len - 1] == '\r'))
 		tfa_buf_setlen(&token, token.len - 1);
 	(void)s;
-	if ((rc = sts_endpoint(r)) < 0) {
-		tfa_buf_dispose(&token);
-		return rc;
-	}
+	if ((rc = sts_endpoint(r)) < 0)
+		goto done;
 	memset(&p, 0, sizeof(p));
 	p.role_arn = role_arn;
 	if (!session_name) {
@@ -444,14 +462,24 @@ web_identity(struct tfa_creds *out, char **arn, struct run *r, const char *role_
 	t.profile = r->profile;
 	tfa_sts_session_init(&sess);
 	rc = r->o->net->web_identity(&sess, r->ctx, &t, &p, r->err);
-	tfa_buf_dispose(&token);
+	if (rc == 0)
+		rc = tfa_cache_store_creds(path.ptr, &sess.creds, sess.assumed_role_arn,
+					   sess.assumed_role_id, r->err);
 	if (rc == 0) {
+		tfa_creds_dispose(out);
 		tfa_creds_copy(out, &sess.creds);
-		if (arn && sess.assumed_role_arn)
-			*arn = tfa_xstrdup(sess.assumed_role_arn);
+		if (arn) {
+			free(*arn);
+			*arn = sess.assumed_role_arn ? tfa_xstrdup(sess.assumed_role_arn) : NULL;
+		}
 	}
 	tfa_sts_session_dispose(&sess);
-	return rc;
+done:
+	if (fd >= 0)
+		tfa_cache_unlock(fd);
+	tfa_buf_dispose(&token);
+	tfa_buf_dispose(&path);
+	return rc < 0 ? rc : 0;
 }
 
 /*

@@ -448,6 +448,28 @@ def other_sources(t, home):
               [(q.action, q.akid) for q in reqs] ==
               [("AssumeRoleWithWebIdentity", None)] and
               arn == t.session_arn("deploy", "websess"), "%s\n%s" % (reqs, arn))
+    web_key = c and c["AccessKeyId"]
+    m = proxy.mark()
+    r = tfenv("web", "--format", "process", env=env)
+    c = check_process_json("web identity, again", r)
+    tap.check("web identity: the session is cached (same key, no request), so "
+              "tfauth-run and its credentials endpoint can serve it",
+              c and c["AccessKeyId"] == web_key and proxy.requests(m) == [],
+              "%s\n%s" % (r, proxy.requests(m)))
+    cached = [f for f in os.listdir(os.path.join(home, ".aws", "cli", "cache"))
+              if f.endswith(".json")
+              and (read_cache(os.path.join(home, ".aws", "cli", "cache", f))[0] or {})
+              .get("Credentials", {}).get("AccessKeyId") == web_key]
+    tap.check("web identity: one cache file holds the session, mode 0600",
+              len(cached) == 1 and os.stat(os.path.join(
+                  home, ".aws", "cli", "cache", cached[0])).st_mode & 0o777 == 0o600,
+              cached)
+    r = tool("tfauth-run", "--profile", "web", "--", "sh", "-c",
+             'test "$AWS_ACCESS_KEY_ID" = "%s" && echo child-ran' % web_key,
+             env=env)
+    tap.check("tfauth-run --profile web: runs the command with the cached "
+              "web identity session", r.rc == 0 and "child-ran" in r.out and
+              proxy.requests(m) == [], r)
 
     m = proxy.mark()
     r = tfenv("proc", "--format", "process", env=env)
