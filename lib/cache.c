@@ -230,7 +230,7 @@ check_file(struct stat *st, int fd, const char *path, int check_mode, struct tfa
 			  path, "");
 		goto out;
 	}
-	if (check_mode && (st->st_mode & (S_IWGRP | S_IWOTH))) {
+	if (check_mode && tfa__fs_others_can_write(st)) {
 		rc = tfa_err_set(err, TFA_EPERM,
 				 "refusing '%s': other users can write to it (mode %04o)",
 				 path, (unsigned)(st->st_mode & 07777));

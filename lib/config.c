@@ -796,7 +796,7 @@ read_file(struct tfa_buf *data, const char *path, const char *display,
 		goto out;
 	}
 	/* Who else may write it decides who we trust: see config.h. */
-	if (st.st_mode & (is_credentials ? (S_IWGRP | S_IWOTH) : S_IWOTH)) {
+	if (is_credentials ? tfa__fs_others_can_write(&st) : (st.st_mode & S_IWOTH) != 0) {
 		rc = tfa_err_set(err, TFA_EPERM,
 				 "refusing '%s': other users can write to it (mode %04o)",
 				 display, (unsigned)(st.st_mode & 07777));

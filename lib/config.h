@@ -28,8 +28,9 @@
  * indented line with nothing to continue, fails to load with file:line.
  *
  * Permissions (TFA_EPERM, with "chmod 600 PATH" as the fix): a credentials
- * file that other users can write to (group- or world-writable) is
- * refused: it holds secrets, and whoever can rewrite it chooses whose
+ * file that other users can write to (world-writable, or group-writable
+ * by a group other than the owner's private group: tfa__fs_others_can_write)
+ * is refused: it holds secrets, and whoever can rewrite it chooses whose
  * account terraform talks to.  The config file is refused only when
  * world-writable: it may name a credential_process command, so anyone who
  * can edit it runs code as you; group-writable is left alone because

@@ -10,6 +10,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +108,31 @@ tfa__fs_prepare_dir(const char *dir, struct tfa_err *err)
 out:
 	free(p);
 	return rc;
+}
+
+int
+tfa__fs_others_can_write(const struct stat *st)
+{
+	const struct passwd *pw;
+	const struct group *gr;
+	char user[256];
+	size_t i;
+
+	if (st->st_mode & S_IWOTH)
+		return 1;
+	if (!(st->st_mode & S_IWGRP))
+		return 0;
+	/* The rare case only: these read /etc/passwd and /etc/group. */
+	if (!(pw = getpwuid(st->st_uid)) || pw->pw_gid != st->st_gid ||
+	    strlen(pw->pw_name) >= sizeof(user))
+		return 1;
+	snprintf(user, sizeof(user), "%s", pw->pw_name);
+	if (!(gr = getgrgid(st->st_gid)) || strcmp(gr->gr_name, user) != 0)
+		return 1;
+	for (i = 0; gr->gr_mem && gr->gr_mem[i]; i++)
+		if (strcmp(gr->gr_mem[i], user) != 0)
+			return 1;
+	return 0;
 }
 
 int

@@ -6,6 +6,7 @@
 #define TFA_FS_PRIV_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "buf.h"
@@ -22,6 +23,15 @@ char *tfa__fs_parent_of(const char *path);
 /* mkdir -p dir, each new folder 0700; then refuse a folder that is not
  * the user's or that anyone can write to (TFA_EPERM), with a fix. */
 int tfa__fs_prepare_dir(const char *dir, struct tfa_err *err);
+/*
+ * Whether users other than the file's owner can write to it: world-
+ * writable, or group-writable by a group that is not the owner's private
+ * group.  A user private group (Debian's and Fedora's USERGROUPS: the
+ * owner's primary group, named like the owner, with no other members)
+ * adds nobody, and umask 002 gives it write access to every file the
+ * user makes with an editor: OpenSSH as Debian builds it accepts it too.
+ */
+int tfa__fs_others_can_write(const struct stat *st);
 /* write(2) all of p, retrying on EINTR and short writes: 0 or -1 (errno). */
 int tfa__fs_write_all(int fd, const char *p, size_t n);
 

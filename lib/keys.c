@@ -645,7 +645,7 @@ check_open_file(struct stat *st, int fd, const char *path, struct tfa_err *err)
 			  "chown \"$(id -u)\" ", path, "");
 		goto out;
 	}
-	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+	if (tfa__fs_others_can_write(st)) {
 		rc = tfa_err_set(err, TFA_EPERM, "refusing '%s': other users can "
 				 "write to it (mode %04o), so its keys may not be "
 				 "yours", path, (unsigned)(st->st_mode & 07777));

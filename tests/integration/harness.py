@@ -90,6 +90,24 @@ MOTO_FIXED_SECRETS = (
 _registered = set()
 
 
+def share_group(path):
+    """Give path a group that is not the user's private group, so that its
+    group bits count (tfauth accepts group-writable files of a user private
+    group): root takes a gid no group has; others one of their
+    supplementary groups.  True when it did."""
+    if os.geteuid() == 0:
+        os.chown(path, -1, 4242)
+        return True
+    for g in os.getgroups():
+        if g != os.getgid():
+            try:
+                os.chown(path, -1, g)
+                return True
+            except OSError:
+                pass
+    return False
+
+
 def register_secret(value):
     """Note value as a secret for tests/run.sh's final check; returns it."""
     path = os.environ.get("TFAUTH_SECRETS_LOG")

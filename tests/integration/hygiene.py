@@ -18,7 +18,8 @@ its authentication on (issue #8, part 6).
            the SSO token, client registration and role credentials of an
            IAM Identity Center login with the SSO emulator) is 0600, every
            folder 0700; the login's browser gets no secret in its argv.
-  refused  a credentials file others can write to (0620, 0602), a
+  refused  a credentials file others can write to (0620 in a group not
+           the user's private one, 0602), a
            world-writable config file, a group-writable role cache entry
            or SSO token: refused with "chmod 600 PATH", nothing on stdout,
            the file left as it is, no AWS call.  A credentials file others
@@ -41,7 +42,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ACCOUNT, TOP, Moto, MotoError, Runner, Tap,  # noqa: E402
-                     clean_env, register_secret)
+                     clean_env, register_secret, share_group)
 from ssoemu import MotoRoleSource, SsoEmu  # noqa: E402
 
 BIN = os.environ.get("TFAUTH_BIN") or os.path.join(TOP, "bin")
@@ -587,6 +588,7 @@ def refused_checks(w):
     config = os.path.join(home, ".aws", "config")
     data = read(creds)
 
+    shared = share_group(creds)
     for m in (0o620, 0o602):
         os.chmod(creds, m)
         for prog, args in (("tfauth-env", ("--format", "process", "static")),
@@ -595,7 +597,8 @@ def refused_checks(w):
             r = tool(prog, *args, env=env)
             tap.check("refused: credentials file %04o: %s %s exits 1 with "
                       "'chmod 600 ~/.aws/credentials', nothing on stdout" % (m, prog, args[0]),
-                      r.rc == 1 and r.out == "" and "other users can write" in r.err
+                      shared and r.rc == 1 and r.out == "" and
+                      "other users can write" in r.err
                       and "chmod 600 '%s'" % creds in r.err, r)
         tap.check("refused: ... the file left as it was (%04o)" % m,
                   read(creds) == data and mode(creds) == m)
@@ -635,10 +638,11 @@ def refused_checks(w):
         entry = entries[0]
         data = read(entry)
         os.chmod(entry, 0o620)
+        shared = share_group(entry)
         r = tool("tfauth-env", "--format", "process", "role", env=env)
         tap.check("refused: a group-writable role cache entry: exit 1, "
                   "'chmod 600 ~/.aws/cli/cache/...', no credentials on stdout",
-                  r.rc == 1 and r.out == "" and "chmod 600 '%s'" % entry in r.err, r)
+                  shared and r.rc == 1 and r.out == "" and "chmod 600 '%s'" % entry in r.err, r)
         tap.check("refused: ... the entry left as it was",
                   read(entry) == data and mode(entry) == 0o620)
 
@@ -654,10 +658,11 @@ def refused_checks(w):
                              "region": "us-east-1", "accessToken": fake,
                              "expiresAt": exp}), 0o620)
     data = read(token)
+    shared = share_group(token)
     r = tool("tfauth-env", "--format", "process", "sso", env=env)
     tap.check("refused: a group-writable SSO token: exit 1, "
               "'chmod 600 ~/.aws/sso/cache/...'",
-              r.rc == 1 and r.out == "" and "chmod 600 '%s'" % token in r.err, r)
+              shared and r.rc == 1 and r.out == "" and "chmod 600 '%s'" % token in r.err, r)
     tap.check("refused: ... the token left as it was",
               read(token) == data and mode(token) == 0o620)
 

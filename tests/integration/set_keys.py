@@ -38,7 +38,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ACCOUNT, TOP, Moto, MotoError, Tap, Tmux, clean_env, free_port, write_env_file  # noqa: E402
+from harness import ACCOUNT, TOP, Moto, MotoError, Tap, Tmux, clean_env, free_port, share_group, write_env_file  # noqa: E402
 from stsproxy import StsProxy  # noqa: E402
 
 BIN = os.environ.get("TFAUTH_BIN") or os.path.join(TOP, "bin")
@@ -310,9 +310,10 @@ def scenario_refused(t):
 
     h = Home(t.root, "groupw", w)
     os.chmod(h.creds, 0o620)
+    shared = share_group(h.creds)
     r = run(["set-keys", "dev", "--stdin"], h.env(proxy.url), keys)
-    check("group-writable: refused with a chmod hint",
-          r.rc == 1 and "other users can write" in r.err and "chmod 600" in r.err, r)
+    check("group-writable (a group not the user's own): refused with a chmod hint",
+          shared and r.rc == 1 and "other users can write" in r.err and "chmod 600" in r.err, r)
     check("group-writable: untouched", h.read() == h.old and
           not os.path.exists(h.bak))
 

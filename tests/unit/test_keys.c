@@ -13,6 +13,8 @@
 #include "keys.h"
 #include "tap.h"
 
+#include <grp.h>
+#include <pwd.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -620,8 +622,18 @@ test_check_file(void)
 	   "check: 0666 is refused with a chmod hint");
 	puts_file(at("c620"), "[a]\n", 0620);
 	tfa_err_clear(&err);
-	ok(tfa_keys_check_file(&exists, at("c620"), &err) == TFA_EPERM,
-	   "check: group-writable (0620) is refused");
+	ok(tap_share_group(at("c620")) == 0 &&
+	   tfa_keys_check_file(&exists, at("c620"), &err) == TFA_EPERM,
+	   "check: writable by a group not the user's own (0620) is refused");
+	puts_file(at("c620p"), "[a]\n", 0620);
+	tfa_err_clear(&err);
+	ok(chown(at("c620p"), (uid_t)-1, getgid()) == 0 &&
+	   tfa_keys_check_file(&exists, at("c620p"), &err) ==
+	   (getgrgid(getgid()) && getpwuid(getuid()) &&
+	    strcmp(getgrgid(getgid())->gr_name, getpwuid(getuid())->pw_name) == 0 &&
+	    !getgrgid(getgid())->gr_mem[0] ? 0 : TFA_EPERM),
+	   "check: 0620 in the user's primary group: fine when it is a private "
+	   "group (named like the user, no members), else refused (%s)", err.msg);
 	unlink(at("link"));
 	if (symlink(at("c600"), at("link")) == 0) {
 		tfa_err_clear(&err);
