@@ -4,7 +4,8 @@
 set -u
 missing=""
 for p in zsh:zsh fish:fish bats:bats tmux:tmux curl:curl strace:strace openssl:openssl setpriv:util-linux \
-	valgrind:valgrind dpkg-buildpackage:dpkg-dev dh:debhelper fakeroot:fakeroot man:man-db; do
+	valgrind:valgrind dpkg-buildpackage:dpkg-dev dh:debhelper fakeroot:fakeroot man:man-db \
+	groff:groff-base mandoc:mandoc lintian:lintian; do
 	cmd=${p%%:*} pkg=${p#*:}
 	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
 done
