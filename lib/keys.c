@@ -317,7 +317,8 @@ lex(struct lexed *lx, const char *text, size_t len, const char *profile,
 		n = nl ? (size_t)(nl - line) : len - p;
 		l->off = p;
 		l->eol = nl ? 1 : 0;
-		if (n && line[n - 1] == '\r') {
+		/* CRLF ends a line; a bare CR at the end of the file is text. */
+		if (nl && n && line[n - 1] == '\r') {
 			n--;
 			l->eol++;
 		}

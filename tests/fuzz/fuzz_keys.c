@@ -78,15 +78,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(!memmem(err.msg, strlen(err.msg), SECRET, 8));
 		goto out;
 	}
-	/*
-	 * Known bug, left to the owner of lib/keys.c: when the file's last
-	 * line ends in a bare CR (no LF), the lexer counts the CR as that
-	 * line's end (keys.c, "if (n && line[n - 1] == '\r')" without
-	 * checking nl), so a line added after it is glued on and the new
-	 * secret is lost.  Such files skip the checks below until it is
-	 * fixed (tests/fuzz/README.md).
-	 */
-	if (prc < 0 || (len && text[len - 1] == '\r'))
+	if (prc < 0)
 		goto out;
 
 	tfa_err_clear(&perr);

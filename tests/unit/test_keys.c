@@ -250,6 +250,13 @@ test_format(void)
 		"[b]\r\nregion = y\r\n\r\n[a]\r\naws_access_key_id = " ID "\r\n"
 		"aws_secret_access_key = " SECRET "\r\n");
 
+	/* Found by fuzz_keys: the CR was taken for the line's end, and the
+	 * secret added after it was glued onto the key id's line. */
+	case_is("a bare CR at the very end is not a line end (kept as text, "
+		"like anything after the value)",
+		"[a]\naws_access_key_id = " OLD_ID "\r", "a",
+		"[a]\naws_access_key_id = " ID "\r\naws_secret_access_key = " SECRET "\n");
+
 	case_is("comments, blank lines and inline comments stay",
 		"# top\n\n[a] # the main one\n; before the key\naws_access_key_id = "
 		OLD_ID " # rotated 2023\n  # indented comment\n\naws_secret_access_key"
