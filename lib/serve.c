@@ -73,6 +73,10 @@ tfa_serve_parse(struct tfa_serve_request *out, const char *buf, size_t len)
 		unsigned char c = (unsigned char)buf[i];
 		if ((c < 0x20 && c != '\r' && c != '\n' && c != '\t') || c == 0x7f)
 			return TFA_EINVAL;
+		/* A CR only ends a line (RFC 9112 §2.2: a bare CR is invalid);
+		 * kept, it became part of a header value ("Authorization: T\rx"). */
+		if (c == '\r' && i + 1 < len && buf[i + 1] != '\n')
+			return TFA_EINVAL;
 		if (c != '\n')
 			continue;
 		if (i + 1 < len && buf[i + 1] == '\n') {
@@ -287,13 +291,40 @@ tfa_serve_credential_key(const char *key)
 	return 0;
 }
 
+/*
+ * Whether the first line of a value (n bytes) reads back as itself only in
+ * quotes: lib/config trims blanks, takes a '#' or ';' after "= " for a
+ * comment, removes a pair of quotes and a line's last CR.  Such a value
+ * was quoted in the user's file too ("#fff", " x"), so no SDK sees
+ * anything new.  (Found by fuzz_serve: `cli_pager = "#less"` lost its
+ * value in the view.)
+ */
+static int
+needs_quotes(const char *v, size_t n)
+{
+	return n > 0 && (strchr(" \t#;\"'", v[0]) || strchr(" \t\r\"'", v[n - 1]));
+}
+
 /* "key = value", a multi-line value continued on indented lines. */
 static void
 put_value(struct tfa_buf *out, const char *indent, const char *key, const char *value)
 {
-	const char *nl;
+	const char *nl = strchr(value, '\n');
+	size_t n = nl ? (size_t)(nl - value) : strlen(value);
 
 	tfa_buf_addf(out, "%s%s = ", indent, key);
+	if (needs_quotes(value, n)) {
+		tfa_buf_addch(out, '"');
+		tfa_buf_add(out, value, n);
+		tfa_buf_addch(out, '"');
+		value += n;
+		if (!*value) {
+			tfa_buf_addch(out, '\n');
+			return;
+		}
+		tfa_buf_addf(out, "\n%s  ", indent);
+		value++;
+	}
 	while ((nl = strchr(value, '\n'))) {
 		tfa_buf_add(out, value, (size_t)(nl - value));
 		tfa_buf_addf(out, "\n%s  ", indent);

@@ -82,7 +82,7 @@ struct tfa_serve_request {
  * malformed one: a bad request line, a version other than HTTP/1.0 or
  * 1.1, a header line without ':', two Authorization headers, a body
  * (Content-Length other than 0, Transfer-Encoding), a NUL or control
- * byte.  Lines end with CRLF or LF.
+ * byte, a CR that does not end a line.  Lines end with CRLF or LF.
  */
 ssize_t tfa_serve_parse(struct tfa_serve_request *out, const char *buf, size_t len);
 
@@ -119,7 +119,9 @@ int tfa_serve_creds_body(struct tfa_buf *out, const struct tfa_creds *c, time_t 
  * source_profile, credential_source, credential_process, web identity,
  * SSO, MFA, login sessions: every aws_* and sso_* key and the role keys),
  * so region, endpoints, retries, s3 and the rest stay; plus the
- * [services NAME] section it names.  Appended to out.
+ * [services NAME] section it names; every value reads back as itself (a
+ * value that needed quotes in the user's file gets them here too).
+ * Appended to out.
  */
 void tfa_serve_config_view(struct tfa_buf *out, const struct tfa_config *cfg,
 			   const char *profile);

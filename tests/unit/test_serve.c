@@ -60,6 +60,8 @@ test_parse(void)
 	is_int(parse(&rq, "GET /credentials HTTP/1.1\r\nAuthorization: abc\r\n"), 0,
 	       "no empty line yet: more is needed");
 	is_int(parse(&rq, "GET /cred"), 0, "half a request line: more is needed");
+	is_int(parse(&rq, "GET /credentials HTTP/1.1\r"), 0,
+	       "a CR at the end: more is needed (the LF may follow)");
 	is_int(parse(&rq, ""), 0, "nothing: more is needed");
 	n = tfa_serve_parse(&rq, two, strlen(two));
 	ok(n > 0 && (size_t)n == strlen("GET /credentials HTTP/1.1\r\nAuthorization: "
@@ -102,6 +104,10 @@ test_parse(void)
 			"GET /credentials HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
 			"GET /credentials HTTP/1.1\r\nX: \x01\r\n\r\n",
 			"GET /credentials HTTP/1.1\r\nX: \x7f\r\n\r\n",
+			/* found by fuzz_serve: the CR was kept in the value */
+			"GET /credentials HTTP/1.1\r\nAuthorization: " TOKEN "\r==\n\r\n",
+			"GET /credentials HTTP/1.1\r\nX: a\rb\r\n\r\n",
+			"GET /credentials HTTP/1.1\r\r\n\r\n",
 			NULL
 		};
 		size_t i;
@@ -338,6 +344,43 @@ test_view(void)
 		ok(d && !bad && strcmp(tfa_section_value(d, "region"), "us-east-2") == 0,
 		   "... with the region and no credential key");
 		ok(tfa_config_services(view, "mine") != NULL, "... and the services section");
+	}
+	{
+		/* found by fuzz_serve: a value that only reads back in quotes */
+		static const char text[] =
+			"[profile q]\ncli_pager = \"#less -R\"\nnote = \";x\"\n"
+			"pad = \"  spaced \"\nquoted = \"\"twice\"\"\nlast = \"cr\r\"\n"
+			"multi = \"#first\"\n  second\nplain = a \"b\"\ns3 =\n  k = \"#v\"\n";
+		static const char *const want[][2] = {
+			{ "cli_pager", "#less -R" }, { "note", ";x" }, { "pad", "  spaced " },
+			{ "quoted", "\"twice\"" }, { "last", "cr\r" },
+			{ "multi", "#first\nsecond" }, { "plain", "a \"b\"" },
+		};
+		struct tfa_config *qc = NULL, *qv = NULL;
+		const struct tfa_setting *st;
+		size_t j;
+		int same = 1;
+
+		tfa_buf_reset(&b);
+		if (tfa_config_parse(&qc, text, sizeof(text) - 1, NULL, 0, &err) == 0) {
+			tfa_serve_config_view(&b, qc, "q");
+			if (tfa_config_parse(&qv, b.ptr, b.len, NULL, 0, &err) == 0 &&
+			    (d = tfa_config_profile(qv, "default"))) {
+				for (j = 0; j < sizeof(want) / sizeof(want[0]); j++) {
+					const char *v = tfa_section_value(d, want[j][0]);
+					same &= v && strcmp(v, want[j][1]) == 0;
+				}
+				st = tfa_section_get(d, "s3");
+				same &= st && st->nsub == 1 && strcmp(st->sub[0].value, "#v") == 0;
+				ok(same, "values that need their quotes keep them in the view");
+			} else {
+				ok(0, "the quoted view loads back: %s", err.msg);
+			}
+		} else {
+			ok(0, "the quoted fixture parses: %s", err.msg);
+		}
+		tfa_config_free(qv);
+		tfa_config_free(qc);
 	}
 	tfa_buf_reset(&b);
 	tfa_serve_config_view(&b, cfg, "nonesuch");
