@@ -950,12 +950,23 @@ cmp_section(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* A loaded configuration: its profiles counted. */
+static struct tfa_config *
+finish(struct tfa_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nall; i++)
+		if (cfg->all[i]->pub.kind == TFA_SECTION_PROFILE)
+			cfg->nprofiles++;
+	return cfg;
+}
+
 static int
 load(struct tfa_config **out, const char *config_path, const char *config_display,
      const char *cred_path, const char *cred_display, struct tfa_err *err)
 {
 	struct tfa_config *cfg = tfa_xcalloc(1, sizeof(*cfg));
-	size_t i;
 	int rc;
 
 	tfa_err_clear(err); /* the parser stops at the first err->code */
@@ -972,10 +983,7 @@ load(struct tfa_config **out, const char *config_path, const char *config_displa
 			     1, err)) < 0)
 		goto fail;
 
-	for (i = 0; i < cfg->nall; i++)
-		if (cfg->all[i]->pub.kind == TFA_SECTION_PROFILE)
-			cfg->nprofiles++;
-	*out = cfg;
+	*out = finish(cfg);
 	return 0;
 fail:
 	tfa_config_free(cfg);
@@ -988,7 +996,6 @@ tfa_config_parse(struct tfa_config **out, const char *config, size_t config_len,
 		 struct tfa_err *err)
 {
 	struct tfa_config *cfg = tfa_xcalloc(1, sizeof(*cfg));
-	size_t i;
 	int rc;
 
 	tfa_err_clear(err);
@@ -1000,10 +1007,7 @@ tfa_config_parse(struct tfa_config **out, const char *config, size_t config_len,
 	    (rc = parse_text(cfg, credentials, credentials_len, "credentials", 1,
 			     err)) < 0)
 		goto fail;
-	for (i = 0; i < cfg->nall; i++)
-		if (cfg->all[i]->pub.kind == TFA_SECTION_PROFILE)
-			cfg->nprofiles++;
-	*out = cfg;
+	*out = finish(cfg);
 	return 0;
 fail:
 	tfa_config_free(cfg);
