@@ -130,6 +130,7 @@ struct diag {
 	int have_profile;        /* prof is resolved */
 	int env_keys;            /* AWS_ACCESS_KEY_ID set */
 	int env_keys_used;       /* ... and they are what the check uses */
+	int env_web_identity;    /* no profile, no keys: AWS_WEB_IDENTITY_TOKEN_FILE */
 	unsigned flags;
 };
 
@@ -177,6 +178,24 @@ check_environment(struct diag *d)
 		set_fix(c, "eval \"$(tfauth-env %s)\"", d->sel.name);
 		problems++;
 	}
+	if (!key && d->sel.origin == TFA_ORIGIN_DEFAULT &&
+	    tfa_ctx_getenv_nonempty(ctx, "AWS_WEB_IDENTITY_TOKEN_FILE")) {
+		/* The SDKs' next step after keys: web identity (CI's OIDC). */
+		const char *role = tfa_ctx_getenv_nonempty(ctx, "AWS_ROLE_ARN");
+
+		d->env_web_identity = 1;
+		if (!role) {
+			c = add_check(d->r, "environment", TFA_CHECK_FAIL,
+				      "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not");
+			set_fix(c, "export AWS_ROLE_ARN=arn:aws:iam::ACCOUNT:role/NAME (the "
+				"role the token may assume)");
+			problems++;
+		} else {
+			add_check(d->r, "environment", TFA_CHECK_INFO,
+				  "credentials come from web identity: role %s, token in %s",
+				  role, tfa_ctx_getenv(ctx, "AWS_WEB_IDENTITY_TOKEN_FILE"));
+		}
+	}
 	if (p && dp && strcmp(p, dp) != 0) {
 		c = add_check(d->r, "environment", TFA_CHECK_WARN,
 			      "AWS_PROFILE='%s' and AWS_DEFAULT_PROFILE='%s' disagree: Terraform "
@@ -184,7 +203,7 @@ check_environment(struct diag *d)
 		set_fix(c, "eval \"$(tfauth-env %s)\"   (unsets AWS_DEFAULT_PROFILE)", p);
 		problems++;
 	}
-	if (!problems && !d->env_keys_used)
+	if (!problems && !d->env_keys_used && !d->env_web_identity)
 		add_check(d->r, "environment", TFA_CHECK_OK,
 			  "no stale AWS_* credentials in the environment");
 }
@@ -202,6 +221,11 @@ check_profile(struct diag *d)
 	if (d->env_keys_used) {
 		add_check(d->r, "profile", TFA_CHECK_INFO, "no profile selected: the "
 			  "environment's keys are used");
+		return;
+	}
+	if (d->env_web_identity) {
+		add_check(d->r, "profile", TFA_CHECK_INFO, "no profile selected: web "
+			  "identity from the environment is used");
 		return;
 	}
 	if (tfa_profile_resolve(&d->prof, d->cfg, d->sel.name, &err) < 0) {
@@ -262,7 +286,7 @@ check_sources(struct diag *d)
 	size_t i;
 
 	/* profile */
-	if (d->env_keys_used)
+	if (d->env_keys_used || d->env_web_identity)
 		set_source(&r->sources[0], "profile", NULL, NULL, NULL);
 	else if (d->sel.origin == TFA_ORIGIN_DEFAULT)
 		set_source(&r->sources[0], "profile", d->sel.name, "default", NULL);
@@ -850,7 +874,7 @@ check_identity_and_key(struct diag *d, struct tfa_check *region_check)
 	memset(&sts, 0, sizeof(sts));
 	memset(&iam, 0, sizeof(iam));
 	tfa_err_clear(&err);
-	if (!d->env_keys_used && !d->have_profile) {
+	if (!d->env_keys_used && !d->have_profile && !d->env_web_identity) {
 		add_check(d->r, "identity", TFA_CHECK_SKIP, "no profile to ask STS about");
 		return;
 	}
@@ -874,7 +898,7 @@ check_identity_and_key(struct diag *d, struct tfa_check *region_check)
 	/* The independent calls go out together. */
 	job_init(&idj, ctx, job_identity);
 	idj.cfg = d->cfg;
-	idj.profile = d->env_keys_used ? NULL : d->prof.name;
+	idj.profile = d->env_keys_used || d->env_web_identity ? NULL : d->prof.name;
 	idj.endpoint = sts.url;
 	idj.region = sts.signing_region;
 	job_init(&keyj, ctx, job_list_keys);

@@ -215,6 +215,29 @@ aws_secret_access_key = %s
         rc, out, err, rep, _ = doctor(moto, home, ["good", "--json", "--offline"], url=closed)
         tap.check("--offline: no network check, exit 0",
                   rc == 0 and check_of(rep, "identity")["status"] == "skip", out + err)
+
+        # CI's OIDC: no profile, no keys, web identity in the environment.
+        wi_home = write_home(root, "", "")
+        token = os.path.join(wi_home, "web-token")
+        with open(token, "w") as f:
+            f.write("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2ln")
+        wi_env = {"AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/ci-plan",
+                  "AWS_WEB_IDENTITY_TOKEN_FILE": token, "AWS_REGION": "us-east-1"}
+        with moto.setup_calls(1):  # AssumeRoleWithWebIdentity is unsigned
+            rc, out, err, rep, _ = doctor(moto, wi_home, ["--json"], extra=wi_env)
+        idc = check_of(rep, "identity")
+        tap.check("web identity in the environment: the role's identity, exit 0",
+                  rc == 0 and "assumed-role/ci-plan/" in idc["summary"] and
+                  check_of(rep, "profile")["status"] == "info" and
+                  "web identity" in check_of(rep, "environment")["summary"],
+                  "%s\n%s" % (rep and rep.get("checks"), err))
+        rc, out, err, rep, _ = doctor(moto, wi_home, ["--json", "--offline"],
+                                      extra=dict(wi_env, AWS_ROLE_ARN=""))
+        envc = check_of(rep, "environment")
+        tap.check("web identity without AWS_ROLE_ARN: the environment check "
+                  "fails and says to export it",
+                  rc == 1 and envc["status"] == "fail" and
+                  "AWS_ROLE_ARN" in (envc["fix"] or ""), envc)
     return tap.done()
 
 
