@@ -145,7 +145,6 @@ int
 cli_exec_sibling(const char *name, char **argv)
 {
 	char path[PATH_MAX];
-
 	int e;
 
 	cli_sibling_path(path, sizeof(path), name);
