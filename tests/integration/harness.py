@@ -90,6 +90,37 @@ MOTO_FIXED_SECRETS = (
 _registered = set()
 
 
+TTY_WRAPPER = r"""#!/bin/sh
+# run.sh DIR CMD ARGS...: CMD ARGS on this terminal with only the
+# environment of DIR/env (and the pane's TERM); the command's pid goes to
+# DIR/pid, its exit status to DIR/rc once it has ended%s.  Then the pane
+# stays open to be read.
+dir=$1
+shift
+# ':' and not '': this shell outlives a Ctrl-C meant for the command, and
+# the command does not inherit an ignored SIGINT.
+trap : INT
+env -i TERM="${TERM:-screen}" /bin/sh -c \
+	'echo $$ >"$0/pid"; set -a; . "$0/env"; set +a; exec "$@"' \
+	"$dir" "$@"%s
+echo $? >"$dir/rc.tmp"
+mv "$dir/rc.tmp" "$dir/rc"
+exec sleep 600
+"""
+
+
+def write_tty_wrapper(path, capture=False):
+    """Write TTY_WRAPPER to path (executable); with capture, the command's
+    stdout and stderr go to DIR/out and DIR/err instead of the pane."""
+    with open(path, "w") as f:
+        if capture:
+            f.write(TTY_WRAPPER % ("; its stdout and stderr to DIR/out and "
+                                   "DIR/err", ' >"$dir/out" 2>"$dir/err"'))
+        else:
+            f.write(TTY_WRAPPER % ("", ""))
+    os.chmod(path, 0o755)
+
+
 def share_group(path):
     """Give path a group that is not the user's private group, so that its
     group bits count (tfauth accepts group-writable files of a user private

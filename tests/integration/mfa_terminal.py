@@ -43,7 +43,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ACCOUNT, TOP, Moto, MotoError, Tap, Tmux, clean_env, write_env_file  # noqa: E402
+from harness import ACCOUNT, TOP, Moto, MotoError, Tap, Tmux, clean_env, write_env_file, write_tty_wrapper  # noqa: E402
 from stsproxy import StsProxy  # noqa: E402
 
 BIN = os.environ.get("TFAUTH_BIN") or os.path.join(TOP, "bin")
@@ -73,22 +73,6 @@ def check(desc, cond, diag=""):
 
 # -- tmux ---------------------------------------------------------------
 
-WRAPPER = r"""#!/bin/sh
-# run.sh DIR TOOL ARGS...: TOOL ARGS with only the environment of DIR/env
-# (and the pane's TERM); the tool's pid goes to DIR/pid, its exit status
-# to DIR/rc once it has ended.  Then the pane stays open.
-dir=$1
-shift
-# ':' and not '': the shell outlives a Ctrl-C meant for the tool, and the
-# tool does not inherit an ignored SIGINT.
-trap : INT
-env -i TERM="${TERM:-screen}" /bin/sh -c \
-	'echo $$ >"$0/pid"; set -a; . "$0/env"; set +a; exec "$@"' \
-	"$dir" "$@" >"$dir/out" 2>"$dir/err"
-echo $? >"$dir/rc.tmp"
-mv "$dir/rc.tmp" "$dir/rc"
-exec sleep 600
-"""
 
 
 class Case:
@@ -546,8 +530,7 @@ def main():
               moto.url.startswith("http://127.0.0.1:") and
               proxy.url.startswith("http://127.0.0.1:"), (moto.url, proxy.url))
         proxy.intercept_session_token(w.mfa_session, w.akid, w.secret, "mfa")
-        with open(os.path.join(root, "run.sh"), "w") as f:
-            f.write(WRAPPER)
+        write_tty_wrapper(os.path.join(root, "run.sh"), capture=True)
         t = World()
         t.w, t.moto, t.proxy, t.tm, t.root = w, moto, proxy, tm, root
         t.leaks = []

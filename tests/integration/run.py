@@ -53,7 +53,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import ACCOUNT, TOP, Moto, MotoError, Tap, clean_env, write_env_file  # noqa: E402
+from harness import ACCOUNT, TOP, Moto, MotoError, Tap, clean_env, write_env_file, write_tty_wrapper  # noqa: E402
 from stsproxy import StsProxy  # noqa: E402
 
 BIN = os.environ.get("TFAUTH_BIN") or os.path.join(TOP, "bin")
@@ -526,21 +526,6 @@ def interrupt(t):
 
 # -- in a real terminal (tmux) --------------------------------------------
 
-WRAPPER = r"""#!/bin/sh
-# run.sh DIR ARGS...: tfauth-run ARGS on this terminal, with only the
-# environment of DIR/env (and the pane's TERM); its pid goes to DIR/pid,
-# its exit status to DIR/rc.  Then the pane stays open to be read.
-dir=$1
-shift
-# ':' and not '': this shell outlives a Ctrl-C meant for the command, and
-# the command does not inherit an ignored SIGINT.
-trap : INT
-env -i TERM="${TERM:-screen}" /bin/sh -c \
-	'echo $$ >"$0/pid"; set -a; . "$0/env"; set +a; exec "$@"' "$dir" "$@"
-echo $? >"$dir/rc.tmp"
-mv "$dir/rc.tmp" "$dir/rc"
-exec sleep 600
-"""
 
 
 class Tmux(harness.Tmux):
@@ -549,8 +534,7 @@ class Tmux(harness.Tmux):
     def __init__(self, root):
         super().__init__("tfauth-run")
         self.root = root
-        with open(os.path.join(root, "run.sh"), "w") as f:
-            f.write(WRAPPER)
+        write_tty_wrapper(os.path.join(root, "run.sh"))
 
 
 class Pane:

@@ -58,7 +58,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import ACCOUNT, TOP, Moto, MotoError, Tap, clean_env, write_env_file  # noqa: E402
+from harness import ACCOUNT, TOP, Moto, MotoError, Tap, clean_env, write_env_file, write_tty_wrapper  # noqa: E402
 from stsproxy import StsProxy  # noqa: E402
 from ssoemu import MotoRoleSource, SsoEmu  # noqa: E402
 
@@ -825,18 +825,6 @@ def rerun(t):
           os.listdir(os.path.join(t.root, "tmp")) == [], os.listdir(os.path.join(t.root, "tmp")))
 
 
-WRAPPER = r"""#!/bin/sh
-# run.sh DIR ARGS...: ARGS on this terminal, with only the environment of
-# DIR/env (and the pane's TERM); the exit status goes to DIR/rc.
-dir=$1
-shift
-trap : INT
-env -i TERM="${TERM:-screen}" /bin/sh -c \
-	'echo $$ >"$0/pid"; set -a; . "$0/env"; set +a; exec "$@"' "$dir" "$@"
-echo $? >"$dir/rc.tmp"
-mv "$dir/rc.tmp" "$dir/rc"
-exec sleep 600
-"""
 
 
 def alive(pid):
@@ -870,8 +858,7 @@ def mfa_terminal(t):
     w = t.w
     tm = harness.Tmux("tfauth-serve")
     script = os.path.join(t.root, "run.sh")
-    with open(script, "w") as f:
-        f.write(WRAPPER)
+    write_tty_wrapper(script)
     state = t.state()
     pdir = os.path.join(t.root, "pane-mfa")
     os.mkdir(pdir, 0o700)

@@ -38,7 +38,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ACCOUNT, TOP, Moto, MotoError, Tap, Tmux, clean_env, free_port, share_group, write_env_file  # noqa: E402
+from harness import ACCOUNT, TOP, Moto, MotoError, Tap, Tmux, clean_env, free_port, share_group, write_env_file, write_tty_wrapper  # noqa: E402
 from stsproxy import StsProxy  # noqa: E402
 
 BIN = os.environ.get("TFAUTH_BIN") or os.path.join(TOP, "bin")
@@ -351,19 +351,6 @@ def scenario_no_tty(t):
 
 # -- the terminal ------------------------------------------------------------
 
-WRAPPER = r"""#!/bin/sh
-# run.sh DIR TOOL ARGS...: TOOL ARGS with only the environment of DIR/env
-# (and the pane's TERM); exit status to DIR/rc.  Then the pane stays open.
-dir=$1
-shift
-trap : INT
-env -i TERM="${TERM:-screen}" /bin/sh -c \
-	'echo $$ >"$0/pid"; set -a; . "$0/env"; set +a; exec "$@"' \
-	"$dir" "$@" >"$dir/out" 2>"$dir/err"
-echo $? >"$dir/rc.tmp"
-mv "$dir/rc.tmp" "$dir/rc"
-exec sleep 600
-"""
 
 
 class Case:
@@ -531,8 +518,7 @@ def main():
               moto.requests_sent - before == SEED_CALLS)
         t = World()
         t.w, t.moto, t.proxy, t.tm, t.root = w, moto, proxy, tm, root
-        with open(os.path.join(root, "run.sh"), "w") as f:
-            f.write(WRAPPER)
+        write_tty_wrapper(os.path.join(root, "run.sh"), capture=True)
 
         scenario_stdin(t)
         scenario_new_profile(t)
